@@ -1,0 +1,338 @@
+//! The archive writers: a zip of stored PNG entries, or a flat folder of PNG files.
+//! Both are fed by one writer thread, in input order. Neither leaves anything
+//! half-written under a final name: the zip is built under a temporary name next
+//! to its target and renamed when complete; each folder file likewise.
+
+use std::fs::File;
+use std::io::{self, BufWriter, Seek, SeekFrom, Write};
+use std::path::{Path, PathBuf};
+
+use tempfile::NamedTempFile;
+use zip::write::{FileOptions, PreparedZipFile, SimpleFileOptions};
+use zip::{CompressionMethod, DateTime, ZipWriter};
+
+use crate::error::{Error, Result};
+
+/// Longest image id we accept: `<id>.png` must fit the usual 255-byte file name limit.
+pub const MAX_IMAGE_ID_BYTES: usize = 255 - ".png".len();
+
+/// Why an image id cannot name a file; `None` if it can.
+pub fn image_id_problem(id: &str) -> Option<String> {
+    let problem = if id.is_empty() {
+        "is empty".to_string()
+    } else if id.len() > MAX_IMAGE_ID_BYTES {
+        format!(
+            "is {} bytes long; file names allow {MAX_IMAGE_ID_BYTES} bytes before \".png\"",
+            id.len()
+        )
+    } else if id.contains('/') || id.contains('\\') {
+        "contains a path separator ('/' or '\\')".to_string()
+    } else if id.contains("..") {
+        "contains \"..\"".to_string()
+    } else if id.chars().any(char::is_control) {
+        "contains a control character (NUL, newline, ...)".to_string()
+    } else if id.len() >= 2 && id.as_bytes()[1] == b':' && id.as_bytes()[0].is_ascii_alphabetic()
+    {
+        "starts like a Windows drive path".to_string()
+    } else {
+        return None;
+    };
+    Some(format!(
+        "{problem}: it cannot name an output file; fix the image_id column"
+    ))
+}
+
+/// The file or entry name of an image: `<image_id>.png`.
+pub fn entry_name(image_id: &str) -> String {
+    format!("{image_id}.png")
+}
+
+/// Whether `path` names a zip archive (by its extension) rather than a folder.
+pub fn is_zip_path(path: &Path) -> bool {
+    path.extension()
+        .is_some_and(|e| e.eq_ignore_ascii_case("zip"))
+}
+
+/// Where the encoded images go.
+pub trait Sink: Send {
+    /// Adds one image under `name`.
+    fn add(&mut self, name: &str, png: &[u8]) -> io::Result<()>;
+    /// Completes the output and puts it under its final name; returns its size in bytes.
+    fn finish(self: Box<Self>) -> io::Result<u64>;
+    /// Images added so far.
+    fn written(&self) -> u64;
+    /// The final path.
+    fn path(&self) -> &Path;
+    /// True where a failure leaves the images written so far in place (folders).
+    fn keeps_partial_output(&self) -> bool;
+}
+
+/// Opens the sink for `path`: a zip if it ends in `.zip`, else a folder.
+pub fn open_sink(path: &Path, force: bool) -> Result<Box<dyn Sink>> {
+    if is_zip_path(path) {
+        Ok(Box::new(ZipSink::create(path, force)?))
+    } else {
+        Ok(Box::new(FolderSink::create(path, force)?))
+    }
+}
+
+fn write_error(path: &Path, source: io::Error) -> Error {
+    Error::WriteOutput {
+        path: path.to_path_buf(),
+        written: None,
+        source,
+    }
+}
+
+/// A `Write + Seek` that answers "where am I" from its own count. The zip writer asks
+/// for the position at every entry, and `BufWriter` would flush on every such seek.
+struct PositionedWriter<W: Write + Seek> {
+    inner: BufWriter<W>,
+    position: u64,
+}
+
+impl<W: Write + Seek> Write for PositionedWriter<W> {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        let n = self.inner.write(buf)?;
+        self.position += n as u64;
+        Ok(n)
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        self.inner.flush()
+    }
+}
+
+impl<W: Write + Seek> Seek for PositionedWriter<W> {
+    fn seek(&mut self, to: SeekFrom) -> io::Result<u64> {
+        if to == SeekFrom::Current(0) {
+            return Ok(self.position);
+        }
+        self.position = self.inner.seek(to)?;
+        Ok(self.position)
+    }
+}
+
+/// A zip of stored entries, like Python's `zipfile` with its default `ZIP_STORED`.
+pub struct ZipSink {
+    target: PathBuf,
+    force: bool,
+    temp: NamedTempFile,
+    zip: ZipWriter<PositionedWriter<File>>,
+    options: SimpleFileOptions,
+    written: u64,
+}
+
+impl ZipSink {
+    pub fn create(target: &Path, force: bool) -> Result<Self> {
+        if target.exists() && !force {
+            return Err(Error::OutputExists {
+                path: target.to_path_buf(),
+            });
+        }
+        if target.is_dir() {
+            return Err(write_error(
+                target,
+                io::Error::other("it is a directory; a zip output needs a file path"),
+            ));
+        }
+        let parent = match target.parent() {
+            Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
+            _ => PathBuf::from("."),
+        };
+        std::fs::create_dir_all(&parent).map_err(|e| write_error(target, e))?;
+        let file_name = target
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        let temp = tempfile::Builder::new()
+            .prefix(&format!(".{file_name}."))
+            .suffix(".partial")
+            .tempfile_in(&parent)
+            .map_err(|e| write_error(target, e))?;
+        let file = temp
+            .as_file()
+            .try_clone()
+            .map_err(|e| write_error(target, e))?;
+        let writer = PositionedWriter {
+            inner: BufWriter::with_capacity(1 << 20, file),
+            position: 0,
+        };
+        // A fixed time makes archives reproducible: the same input gives the same bytes.
+        let options = FileOptions::default()
+            .compression_method(CompressionMethod::Stored)
+            .last_modified_time(DateTime::default())
+            .unix_permissions(0o644);
+        Ok(ZipSink {
+            target: target.to_path_buf(),
+            force,
+            temp,
+            zip: ZipWriter::new(writer),
+            options,
+            written: 0,
+        })
+    }
+}
+
+fn zip_io(e: zip::result::ZipError) -> io::Error {
+    match e {
+        zip::result::ZipError::Io(e) => e,
+        other => io::Error::other(other),
+    }
+}
+
+impl Sink for ZipSink {
+    fn add(&mut self, name: &str, png: &[u8]) -> io::Result<()> {
+        // Sizes and CRC are known up front, so the local header is written once and
+        // never patched: no seek back per entry.
+        let prepared = PreparedZipFile::from_data(name, self.options, png).map_err(zip_io)?;
+        self.zip.add_prepared_file(prepared).map_err(zip_io)?;
+        self.written += 1;
+        Ok(())
+    }
+
+    fn finish(self: Box<Self>) -> io::Result<u64> {
+        let ZipSink {
+            target,
+            force,
+            temp,
+            zip,
+            ..
+        } = *self;
+        let writer = zip.finish().map_err(zip_io)?;
+        let size = writer.position;
+        let file = writer.inner.into_inner().map_err(|e| e.into_error())?;
+        file.sync_all()?;
+        drop(file);
+        if force {
+            temp.persist(&target).map_err(|e| e.error)?;
+        } else {
+            // Refuse to clobber a file that appeared while we were writing.
+            temp.persist_noclobber(&target).map_err(|e| e.error)?;
+        }
+        Ok(size)
+    }
+
+    fn written(&self) -> u64 {
+        self.written
+    }
+
+    fn path(&self) -> &Path {
+        &self.target
+    }
+
+    fn keeps_partial_output(&self) -> bool {
+        false
+    }
+}
+
+/// A flat folder of `<image_id>.png` files.
+pub struct FolderSink {
+    dir: PathBuf,
+    written: u64,
+    bytes: u64,
+}
+
+impl FolderSink {
+    pub fn create(dir: &Path, force: bool) -> Result<Self> {
+        if dir.exists() {
+            if !dir.is_dir() {
+                return Err(write_error(
+                    dir,
+                    io::Error::other("it exists and is not a folder; name a folder, or a path ending in .zip"),
+                ));
+            }
+            let mut entries = std::fs::read_dir(dir).map_err(|e| write_error(dir, e))?;
+            if entries.next().is_some() && !force {
+                return Err(Error::OutputExists {
+                    path: dir.to_path_buf(),
+                });
+            }
+        }
+        std::fs::create_dir_all(dir).map_err(|e| write_error(dir, e))?;
+        Ok(FolderSink {
+            dir: dir.to_path_buf(),
+            written: 0,
+            bytes: 0,
+        })
+    }
+}
+
+impl Sink for FolderSink {
+    fn add(&mut self, name: &str, png: &[u8]) -> io::Result<()> {
+        // Written under a temporary name and renamed, so a killed run never leaves
+        // a truncated PNG under a real image's name.
+        let mut temp = tempfile::Builder::new()
+            .prefix(".pixelprep.")
+            .suffix(".partial")
+            .tempfile_in(&self.dir)?;
+        temp.write_all(png)?;
+        temp.persist(self.dir.join(name)).map_err(|e| e.error)?;
+        self.written += 1;
+        self.bytes += png.len() as u64;
+        Ok(())
+    }
+
+    fn finish(self: Box<Self>) -> io::Result<u64> {
+        Ok(self.bytes)
+    }
+
+    fn written(&self) -> u64 {
+        self.written
+    }
+
+    fn path(&self) -> &Path {
+        &self.dir
+    }
+
+    fn keeps_partial_output(&self) -> bool {
+        true
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ordinary_ids_are_accepted() {
+        for id in ["Train_0", "Test_49999", "a.b", "日本", "x y"] {
+            assert_eq!(image_id_problem(id), None, "{id}");
+        }
+    }
+
+    #[test]
+    fn dangerous_ids_are_refused() {
+        let long = "a".repeat(MAX_IMAGE_ID_BYTES + 1);
+        for id in [
+            "", "..", "../x", "a/b", "/etc/passwd", "a\\b", "a\0b", "a\nb", "C:x", &long,
+        ] {
+            assert!(image_id_problem(id).is_some(), "{id:?}");
+        }
+        assert_eq!(image_id_problem(&"a".repeat(MAX_IMAGE_ID_BYTES)), None);
+    }
+
+    #[test]
+    fn zip_is_chosen_by_extension() {
+        assert!(is_zip_path(Path::new("out/train.zip")));
+        assert!(is_zip_path(Path::new("TRAIN.ZIP")));
+        assert!(!is_zip_path(Path::new("out/")));
+        assert!(!is_zip_path(Path::new("out.zipped")));
+    }
+
+    #[test]
+    fn positioned_writer_tracks_without_flushing() {
+        let mut w = PositionedWriter {
+            inner: BufWriter::new(io::Cursor::new(Vec::new())),
+            position: 0,
+        };
+        w.write_all(b"hello").unwrap();
+        assert_eq!(w.stream_position().unwrap(), 5);
+        // Nothing reached the inner cursor yet: the query did not flush.
+        assert_eq!(w.inner.get_ref().get_ref().len(), 0);
+        w.seek(SeekFrom::Start(1)).unwrap();
+        w.write_all(b"E").unwrap();
+        w.flush().unwrap();
+        assert_eq!(w.inner.get_ref().get_ref(), b"hEllo");
+    }
+}

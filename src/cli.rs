@@ -1,0 +1,139 @@
+//! Command-line arguments, parsed once with clap and turned into validated
+//! options. Nothing past this module sees clap.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand};
+
+use crate::pipeline::ConvertOptions;
+use crate::steps::Geometry;
+
+const EXAMPLES: &str = "\
+Examples:
+  pixelprep convert train_image_data_0.parquet train_image_data_1.parquet -o train.zip
+  pixelprep convert data-samples/bengali_sample.parquet -o out/
+  pixelprep convert train_image_data_0.parquet -o train.zip --threads 1";
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "pixelprep",
+    version,
+    about = "Turn Parquet pixel tables (Bengali.AI layout) into zip or folder archives of PNGs, pixel-identical to the reference Kaggle kernel",
+    after_help = EXAMPLES
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Convert Parquet pixel tables into a zip (OUT ends in .zip) or a folder of PNGs.
+    #[command(after_help = EXAMPLES)]
+    Convert(ConvertArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct ConvertArgs {
+    /// Parquet files, processed in the order given.
+    #[arg(required = true, value_name = "INPUT")]
+    pub inputs: Vec<PathBuf>,
+
+    /// Output: a path ending in .zip gives a zip archive, anything else a folder.
+    #[arg(short, long, value_name = "OUT")]
+    pub output: PathBuf,
+
+    /// Worker threads [default: all cores]; 1 runs serially.
+    #[arg(short = 'j', long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..))]
+    pub threads: Option<u16>,
+
+    #[command(flatten)]
+    pub geometry: GeometryArgs,
+
+    /// Replace an existing output.
+    #[arg(long)]
+    pub force: bool,
+
+    /// Leave blank images (constant, or with no ink) out of the output.
+    #[arg(long)]
+    pub skip_blank: bool,
+
+    /// Print nothing but errors.
+    #[arg(short, long)]
+    pub quiet: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct GeometryArgs {
+    /// Height of the source images, in pixels.
+    #[arg(long, default_value_t = 137, value_parser = clap::value_parser!(u32).range(1..=65535))]
+    pub height: u32,
+
+    /// Width of the source images, in pixels.
+    #[arg(long, default_value_t = 236, value_parser = clap::value_parser!(u32).range(1..=65535))]
+    pub width: u32,
+
+    /// Side of the square output images, in pixels.
+    #[arg(long, default_value_t = 128, value_parser = clap::value_parser!(u32).range(1..=8192))]
+    pub size: u32,
+
+    /// Padding added around the crop before resizing, in pixels.
+    #[arg(long, default_value_t = 16, value_parser = clap::value_parser!(u32).range(0..=8192))]
+    pub pad: u32,
+}
+
+impl GeometryArgs {
+    pub fn to_geometry(&self) -> Geometry {
+        Geometry {
+            height: self.height as usize,
+            width: self.width as usize,
+            size: self.size as usize,
+            pad: self.pad as usize,
+        }
+    }
+}
+
+/// All cores, as the default thread count.
+pub fn default_threads() -> usize {
+    std::thread::available_parallelism().map_or(1, |n| n.get())
+}
+
+impl ConvertArgs {
+    pub fn to_options(&self) -> ConvertOptions {
+        ConvertOptions {
+            inputs: self.inputs.clone(),
+            output: self.output.clone(),
+            geometry: self.geometry.to_geometry(),
+            threads: self.threads.map_or_else(default_threads, usize::from),
+            force: self.force,
+            skip_blank: self.skip_blank,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::CommandFactory;
+
+    #[test]
+    fn cli_definition_is_consistent() {
+        Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn convert_defaults_match_the_reference() {
+        let cli = Cli::try_parse_from(["pixelprep", "convert", "a.parquet", "-o", "x.zip"]).unwrap();
+        let Command::Convert(args) = cli.command;
+        let options = args.to_options();
+        assert_eq!(options.geometry, Geometry::default());
+        assert!(options.threads >= 1);
+        assert!(!options.force && !options.skip_blank);
+    }
+
+    #[test]
+    fn zero_threads_is_a_usage_error() {
+        let r = Cli::try_parse_from(["pixelprep", "convert", "a", "-o", "b", "-j", "0"]);
+        assert!(r.is_err());
+    }
+}

@@ -1,0 +1,372 @@
+//! The fast path for dictionary-encoded integer pixel columns, the layout of every
+//! file pandas/pyarrow writes: a dictionary page of at most 256 distinct values, then
+//! data pages of RLE/bit-packed indices. Indices are unpacked straight into the
+//! column's `u8` output and mapped through a 256-entry table, instead of going
+//! through the parquet crate's `i32` buffers. Anything else (plain pages, wider
+//! indices, old level encodings) is reported as `Unsupported` and read the general way.
+
+use parquet::basic::{Encoding, Type as PhysicalType};
+use parquet::column::page::{Page, PageReader};
+use parquet::errors::ParquetError;
+use parquet::schema::types::ColumnDescPtr;
+
+use crate::table::PixelFault;
+
+#[derive(Debug)]
+pub enum DictionaryDecodeError {
+    /// Not a layout this path handles; nothing is wrong with the data.
+    Unsupported,
+    Fault(PixelFault),
+}
+
+impl From<PixelFault> for DictionaryDecodeError {
+    fn from(f: PixelFault) -> Self {
+        DictionaryDecodeError::Fault(f)
+    }
+}
+
+impl From<ParquetError> for DictionaryDecodeError {
+    fn from(e: ParquetError) -> Self {
+        DictionaryDecodeError::Fault(PixelFault::Parquet(e))
+    }
+}
+
+fn eof(what: &str) -> DictionaryDecodeError {
+    DictionaryDecodeError::Fault(PixelFault::Parquet(ParquetError::EOF(format!(
+        "truncated {what}"
+    ))))
+}
+
+/// The dictionary as a lookup table: `values[i]` is entry `i` as a pixel, and
+/// `bad[i]` is set where entry `i` is missing or not a valid pixel.
+struct Dictionary {
+    values: [u8; 256],
+    bad: [bool; 256],
+    raw: Vec<i64>,
+}
+
+impl Dictionary {
+    fn parse(buf: &[u8], count: usize, physical: PhysicalType) -> Result<Self, DictionaryDecodeError> {
+        let width = match physical {
+            PhysicalType::INT32 => 4,
+            PhysicalType::INT64 => 8,
+            _ => return Err(DictionaryDecodeError::Unsupported),
+        };
+        if count > 256 {
+            // Some entry is not 0..255; the general path finds the row that uses it.
+            return Err(DictionaryDecodeError::Unsupported);
+        }
+        if buf.len() < count * width {
+            return Err(eof("dictionary page"));
+        }
+        let mut dict = Dictionary {
+            values: [0; 256],
+            bad: [true; 256],
+            raw: Vec::with_capacity(count),
+        };
+        for (i, bytes) in buf.chunks_exact(width).take(count).enumerate() {
+            let value = if width == 4 {
+                i32::from_le_bytes(bytes.try_into().unwrap()) as i64
+            } else {
+                i64::from_le_bytes(bytes.try_into().unwrap())
+            };
+            dict.raw.push(value);
+            if let Ok(pixel) = u8::try_from(value) {
+                dict.values[i] = pixel;
+                dict.bad[i] = false;
+            }
+        }
+        Ok(dict)
+    }
+
+    /// Maps indices to pixels in place; returns whether any index was bad.
+    fn map_in_place(&self, indices: &mut [u8]) -> bool {
+        let mut bad = false;
+        for slot in indices.iter_mut() {
+            let i = *slot as usize;
+            bad |= self.bad[i];
+            *slot = self.values[i];
+        }
+        bad
+    }
+
+    fn fault(&self, index: u8, row: usize) -> PixelFault {
+        match self.raw.get(index as usize) {
+            Some(&value) => PixelFault::OutOfRange { row, value },
+            None => PixelFault::Parquet(ParquetError::General(format!(
+                "dictionary index {index} at row {row} is past the dictionary's {} entries",
+                self.raw.len()
+            ))),
+        }
+    }
+}
+
+/// Decodes a whole column chunk into `out` (one byte per row).
+pub fn decode_dictionary_column(
+    mut pages: Box<dyn PageReader>,
+    descr: &ColumnDescPtr,
+    out: &mut [u8],
+) -> Result<(), DictionaryDecodeError> {
+    if descr.max_rep_level() != 0 || descr.max_def_level() > 1 {
+        return Err(DictionaryDecodeError::Unsupported);
+    }
+    let nullable = descr.max_def_level() == 1;
+    let mut dictionary: Option<Dictionary> = None;
+    let mut row = 0usize;
+    while let Some(page) = pages.get_next_page()? {
+        match page {
+            Page::DictionaryPage {
+                buf, num_values, ..
+            } => {
+                dictionary = Some(Dictionary::parse(
+                    &buf,
+                    num_values as usize,
+                    descr.physical_type(),
+                )?);
+            }
+            Page::DataPage {
+                buf,
+                num_values,
+                encoding,
+                def_level_encoding,
+                ..
+            } => {
+                let dict = dictionary.as_ref().ok_or(DictionaryDecodeError::Unsupported)?;
+                if !is_dictionary_encoding(encoding)
+                    || (nullable && def_level_encoding != Encoding::RLE)
+                {
+                    return Err(DictionaryDecodeError::Unsupported);
+                }
+                let mut data: &[u8] = &buf;
+                if nullable {
+                    // v1 pages prefix the levels with their byte length.
+                    let len_bytes: [u8; 4] =
+                        data.get(..4).ok_or_else(|| eof("definition levels"))?.try_into().unwrap();
+                    let len = u32::from_le_bytes(len_bytes) as usize;
+                    let levels = data.get(4..4 + len).ok_or_else(|| eof("definition levels"))?;
+                    check_all_defined(levels, num_values as usize, row)?;
+                    data = &data[4 + len..];
+                }
+                row = decode_values(data, num_values as usize, dict, out, row)?;
+            }
+            Page::DataPageV2 {
+                buf,
+                num_values,
+                encoding,
+                num_nulls,
+                def_levels_byte_len,
+                rep_levels_byte_len,
+                ..
+            } => {
+                let dict = dictionary.as_ref().ok_or(DictionaryDecodeError::Unsupported)?;
+                if !is_dictionary_encoding(encoding) || rep_levels_byte_len != 0 {
+                    return Err(DictionaryDecodeError::Unsupported);
+                }
+                let levels_len = def_levels_byte_len as usize;
+                let levels = buf.get(..levels_len).ok_or_else(|| eof("definition levels"))?;
+                if num_nulls > 0 || nullable {
+                    check_all_defined(levels, num_values as usize, row)?;
+                }
+                row = decode_values(&buf[levels_len..], num_values as usize, dict, out, row)?;
+            }
+        }
+    }
+    if row != out.len() {
+        return Err(DictionaryDecodeError::Fault(PixelFault::Parquet(
+            ParquetError::EOF(format!("column has {row} values for {} rows", out.len())),
+        )));
+    }
+    Ok(())
+}
+
+fn is_dictionary_encoding(encoding: Encoding) -> bool {
+    matches!(
+        encoding,
+        Encoding::PLAIN_DICTIONARY | Encoding::RLE_DICTIONARY
+    )
+}
+
+/// Decodes the `count` dictionary indices of one page into `out[row..]`; returns
+/// the row after the page.
+fn decode_values(
+    data: &[u8],
+    count: usize,
+    dict: &Dictionary,
+    out: &mut [u8],
+    row: usize,
+) -> Result<usize, DictionaryDecodeError> {
+    let end = row
+        .checked_add(count)
+        .filter(|&e| e <= out.len())
+        .ok_or_else(|| {
+            DictionaryDecodeError::Fault(PixelFault::Parquet(ParquetError::General(format!(
+                "a page holds values past the row group's {} rows",
+                out.len()
+            ))))
+        })?;
+    let (&bit_width, indices) = data.split_first().ok_or_else(|| eof("data page"))?;
+    if bit_width > 8 {
+        return Err(DictionaryDecodeError::Unsupported);
+    }
+    let target = &mut out[row..end];
+    unpack_hybrid(indices, bit_width, target)?;
+    if dict.map_in_place(target) {
+        // Slow path, only on bad data: decode the indices again to find the row.
+        unpack_hybrid(indices, bit_width, target)?;
+        let (offset, &index) = target
+            .iter()
+            .enumerate()
+            .find(|(_, &i)| dict.bad[i as usize])
+            .expect("a bad index was seen");
+        return Err(dict.fault(index, row + offset).into());
+    }
+    Ok(end)
+}
+
+/// Checks that every definition level in an RLE/bit-packed run of bit width 1 is 1.
+fn check_all_defined(levels: &[u8], count: usize, row: usize) -> Result<(), DictionaryDecodeError> {
+    let mut decoded = vec![0u8; count];
+    unpack_hybrid(levels, 1, &mut decoded)?;
+    match decoded.iter().position(|&l| l == 0) {
+        Some(offset) => Err(PixelFault::Null { row: row + offset }.into()),
+        None => Ok(()),
+    }
+}
+
+fn read_uleb128(data: &[u8], pos: &mut usize) -> Result<u64, DictionaryDecodeError> {
+    let mut value = 0u64;
+    for shift in (0..64).step_by(7) {
+        let byte = *data.get(*pos).ok_or_else(|| eof("run header"))?;
+        *pos += 1;
+        value |= ((byte & 0x7f) as u64) << shift;
+        if byte & 0x80 == 0 {
+            return Ok(value);
+        }
+    }
+    Err(DictionaryDecodeError::Fault(PixelFault::Parquet(
+        ParquetError::General("run header longer than 64 bits".into()),
+    )))
+}
+
+/// Parquet's RLE/bit-packing hybrid with `bit_width <= 8`, filling all of `out`.
+pub(crate) fn unpack_hybrid(
+    data: &[u8],
+    bit_width: u8,
+    out: &mut [u8],
+) -> Result<(), DictionaryDecodeError> {
+    debug_assert!(bit_width <= 8);
+    let width = bit_width as usize;
+    let mask: u64 = (1u64 << width) - 1;
+    let mut pos = 0usize;
+    let mut filled = 0usize;
+    while filled < out.len() {
+        let header = read_uleb128(data, &mut pos)?;
+        if header & 1 == 0 {
+            let run = (header >> 1) as usize;
+            let value_bytes = width.div_ceil(8);
+            let value = if value_bytes == 0 {
+                0
+            } else {
+                *data.get(pos).ok_or_else(|| eof("RLE run"))?
+            };
+            pos += value_bytes;
+            if run == 0 {
+                return Err(DictionaryDecodeError::Fault(PixelFault::Parquet(
+                    ParquetError::General("empty RLE run".into()),
+                )));
+            }
+            let n = run.min(out.len() - filled);
+            out[filled..filled + n].fill(value);
+            filled += n;
+        } else {
+            let groups = (header >> 1) as usize;
+            let bytes = groups
+                .checked_mul(width)
+                .and_then(|b| pos.checked_add(b))
+                .filter(|&e| e <= data.len())
+                .ok_or_else(|| eof("bit-packed run"))?;
+            let packed = &data[pos..bytes];
+            pos = bytes;
+            if width == 0 {
+                let n = (groups * 8).min(out.len() - filled);
+                out[filled..filled + n].fill(0);
+                filled += n;
+                continue;
+            }
+            // 8 values of `width` bits are exactly `width` bytes: one u64 load each.
+            for group in packed.chunks_exact(width) {
+                let mut word = [0u8; 8];
+                word[..width].copy_from_slice(group);
+                let word = u64::from_le_bytes(word);
+                let n = 8.min(out.len() - filled);
+                for (i, slot) in out[filled..filled + n].iter_mut().enumerate() {
+                    *slot = ((word >> (i * width)) & mask) as u8;
+                }
+                filled += n;
+                if filled == out.len() {
+                    break;
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rle_run_fills_value() {
+        // header 5 << 1 = RLE run of 5, value 7 in one byte (width 3)
+        let mut out = [0u8; 5];
+        unpack_hybrid(&[10, 7], 3, &mut out).unwrap();
+        assert_eq!(out, [7; 5]);
+    }
+
+    #[test]
+    fn bit_packed_group_unpacks_lsb_first() {
+        // values 0..8 with width 3: the example from the Parquet spec.
+        let mut out = [0u8; 8];
+        unpack_hybrid(&[3, 0b10001000, 0b11000110, 0b11111010], 3, &mut out).unwrap();
+        assert_eq!(out, [0, 1, 2, 3, 4, 5, 6, 7]);
+    }
+
+    #[test]
+    fn mixed_runs_stop_at_requested_count() {
+        // bit-packed group of 8 values (width 8) then an RLE run of 4 x 9; ask for 10.
+        let mut data = vec![3];
+        data.extend(1..=8u8);
+        data.extend([8, 9]);
+        let mut out = [0u8; 10];
+        unpack_hybrid(&data, 8, &mut out).unwrap();
+        assert_eq!(out, [1, 2, 3, 4, 5, 6, 7, 8, 9, 9]);
+    }
+
+    #[test]
+    fn truncated_input_is_an_error_not_a_panic() {
+        let mut out = [0u8; 8];
+        assert!(unpack_hybrid(&[3, 1, 2], 3, &mut out).is_err());
+        assert!(unpack_hybrid(&[], 3, &mut out).is_err());
+        assert!(unpack_hybrid(&[0x80], 3, &mut out).is_err());
+    }
+
+    #[test]
+    fn dictionary_marks_values_outside_pixel_range() {
+        let mut buf = Vec::new();
+        for v in [0i32, 255, 256, -1] {
+            buf.extend(v.to_le_bytes());
+        }
+        let dict = Dictionary::parse(&buf, 4, PhysicalType::INT32).unwrap();
+        let mut idx = [0u8, 1];
+        assert!(!dict.map_in_place(&mut idx));
+        assert_eq!(idx, [0, 255]);
+        let mut idx = [1u8, 2];
+        assert!(dict.map_in_place(&mut idx));
+        assert!(matches!(
+            dict.fault(3, 9),
+            PixelFault::OutOfRange { row: 9, value: -1 }
+        ));
+        assert!(matches!(dict.fault(4, 0), PixelFault::Parquet(_)));
+    }
+}

@@ -1,0 +1,20 @@
+//! pixelprep: Parquet pixel tables (Bengali.AI layout) to zip or folder archives
+//! of PNGs, pixel-identical to the reference Kaggle kernel.
+//!
+//! The stages, one module each: [`table`] reads pixel tables (with the fast
+//! dictionary decoder in [`decode`]), [`steps`] holds the kernel's image steps,
+//! [`resize`] OpenCV's INTER_LINEAR, [`encode`] the PNG encoding, [`archive`] the
+//! zip and folder writers, and [`pipeline`] drives them. [`cli`] turns arguments
+//! into validated options for the binary.
+
+pub mod archive;
+pub mod cli;
+pub mod decode;
+pub mod encode;
+pub mod error;
+pub mod pipeline;
+pub mod resize;
+pub mod steps;
+pub mod table;
+
+pub use error::{Error, Result};

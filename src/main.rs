@@ -1,0 +1,87 @@
+//! The `pixelprep` binary: parse arguments, run, print the summary or the error
+//! chain once, and exit with a code shells can test.
+
+use std::process::ExitCode;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+
+use clap::Parser;
+use pixelprep::cli::{Cli, Command};
+use pixelprep::pipeline::{convert, Silent, Summary};
+
+/// Exit codes: 0 ok, 1 bad input or failure, 2 usage (clap's own), 130 interrupted.
+const EXIT_FAILURE: u8 = 1;
+const EXIT_INTERRUPTED: u8 = 130;
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let cancel = Arc::new(AtomicBool::new(false));
+    {
+        let cancel = cancel.clone();
+        // Ctrl-C and SIGTERM stop the run between batches so the partial archive is
+        // removed; a second signal kills at once.
+        let _ = ctrlc::set_handler(move || {
+            if cancel.swap(true, Ordering::SeqCst) {
+                std::process::exit(EXIT_INTERRUPTED as i32);
+            }
+        });
+    }
+    match run(cli, &cancel) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(error) => {
+            eprintln!("error: {}", error_chain(&error));
+            let interrupted = error
+                .downcast_ref::<pixelprep::Error>()
+                .is_some_and(pixelprep::Error::is_interrupted);
+            ExitCode::from(if interrupted {
+                EXIT_INTERRUPTED
+            } else {
+                EXIT_FAILURE
+            })
+        }
+    }
+}
+
+fn run(cli: Cli, cancel: &AtomicBool) -> anyhow::Result<()> {
+    match cli.command {
+        Command::Convert(args) => {
+            let options = args.to_options();
+            let summary = convert(&options, &Silent, cancel)?;
+            if !args.quiet {
+                println!("{}", summary_line(&summary, &options.output.display().to_string()));
+            }
+            Ok(())
+        }
+    }
+}
+
+fn summary_line(s: &Summary, output: &str) -> String {
+    let skipped = if s.skipped > 0 {
+        format!(", {} skipped", s.skipped)
+    } else {
+        String::new()
+    };
+    format!(
+        "{} images, {} blank{skipped}, from {} file{} into {output} ({:.1} MB) in {:.2} s, {:.0} images/s",
+        s.images,
+        s.blanks,
+        s.files,
+        if s.files == 1 { "" } else { "s" },
+        s.output_bytes as f64 / 1e6,
+        s.seconds,
+        s.images_per_second()
+    )
+}
+
+/// The error and its causes on one line, each cause once.
+fn error_chain(error: &anyhow::Error) -> String {
+    let mut text = error.to_string();
+    for cause in error.chain().skip(1) {
+        let cause = cause.to_string();
+        if !text.contains(&cause) {
+            text.push_str(": ");
+            text.push_str(&cause);
+        }
+    }
+    text
+}

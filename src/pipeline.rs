@@ -1,0 +1,333 @@
+//! The conversion pipeline: open and check every input, check every image id, then
+//! per row group decode the pixels (parallel over columns), transform and encode
+//! the images (parallel over rows, in batches), and hand each batch, in input
+//! order, to one writer thread that owns the archive.
+
+use std::collections::HashMap;
+use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::{Duration, Instant};
+
+use crossbeam_channel::{bounded, Receiver};
+use rayon::prelude::*;
+
+use crate::archive::{entry_name, image_id_problem, open_sink, Sink};
+use crate::encode::encode_png;
+use crate::error::{Error, Location, Result};
+use crate::steps::{transform, Geometry};
+use crate::table::{ImageShape, PixelTable};
+
+/// Images transformed per parallel step and sent to the writer as one message.
+const BATCH: usize = 256;
+/// Batches in flight between the workers and the writer.
+const BATCHES_IN_FLIGHT: usize = 8;
+
+/// Everything `convert` needs, validated.
+#[derive(Debug, Clone)]
+pub struct ConvertOptions {
+    pub inputs: Vec<PathBuf>,
+    pub output: PathBuf,
+    pub geometry: Geometry,
+    /// Worker threads; 1 runs every stage serially on the calling thread's pool.
+    pub threads: usize,
+    pub force: bool,
+    pub skip_blank: bool,
+}
+
+/// What a run did.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Summary {
+    pub files: usize,
+    pub images: u64,
+    pub blanks: u64,
+    pub skipped: u64,
+    pub output_bytes: u64,
+    pub seconds: f64,
+}
+
+impl Summary {
+    pub fn images_per_second(&self) -> f64 {
+        if self.seconds > 0.0 {
+            self.images as f64 / self.seconds
+        } else {
+            0.0
+        }
+    }
+}
+
+/// Hears about progress; the binary draws bars or lines with it.
+pub trait Progress: Sync {
+    /// Called once the inputs are checked: how many images there are in all.
+    fn start(&self, _total_images: u64) {}
+    /// Called after each batch reaches the writer.
+    fn advance(&self, _images: u64) {}
+}
+
+/// Progress that reports nothing.
+pub struct Silent;
+impl Progress for Silent {}
+
+/// One checked input: its table and the ids of each row group.
+struct Input {
+    table: PixelTable,
+    ids: Vec<Vec<String>>,
+}
+
+/// Opens every input and checks its layout and image ids before anything is written:
+/// a bad file, a dangerous id or a duplicate anywhere stops the run at the start.
+fn open_inputs(options: &ConvertOptions) -> Result<Vec<Input>> {
+    let shape = ImageShape {
+        height: options.geometry.height,
+        width: options.geometry.width,
+    };
+    let mut seen: HashMap<String, Location> = HashMap::new();
+    let mut inputs = Vec::with_capacity(options.inputs.len());
+    for path in &options.inputs {
+        let table = PixelTable::open(path, shape)?;
+        let mut ids = Vec::with_capacity(table.num_row_groups());
+        let mut first_row = 0u64;
+        for rg in 0..table.num_row_groups() {
+            let group_ids = table.read_ids(rg, first_row)?;
+            for (i, id) in group_ids.iter().enumerate() {
+                let at = Location::file(path)
+                    .with_row(first_row + i as u64)
+                    .with_image_id(id.clone());
+                if let Some(message) = image_id_problem(id) {
+                    return Err(Error::BadImageId {
+                        at: Location {
+                            column: Some(crate::table::ID_COLUMN.into()),
+                            ..at
+                        },
+                        message,
+                    });
+                }
+                if let Some(first) = seen.get(id) {
+                    return Err(Error::DuplicateImageId {
+                        id: id.clone(),
+                        first: first.clone(),
+                        second: at,
+                    });
+                }
+                seen.insert(id.clone(), at);
+            }
+            first_row += group_ids.len() as u64;
+            ids.push(group_ids);
+        }
+        inputs.push(Input { table, ids });
+    }
+    Ok(inputs)
+}
+
+/// One batch of encoded images, in input order; `None` marks a skipped blank.
+type Batch = Vec<(String, Option<Vec<u8>>)>;
+
+enum ToWriter {
+    Batch(Batch),
+    /// Sent only after the last batch: a writer that sees the channel close
+    /// without it discards the archive.
+    Done,
+}
+
+/// The writer thread's loop: adds every image, and finishes the sink only on `Done`.
+fn write_all(
+    mut sink: Box<dyn Sink>,
+    batches: Receiver<ToWriter>,
+    progress: &dyn Progress,
+) -> std::result::Result<u64, (std::io::Error, Box<dyn Sink>)> {
+    loop {
+        match batches.recv() {
+            Ok(ToWriter::Batch(batch)) => {
+                let n = batch.len() as u64;
+                for (name, png) in batch {
+                    if let Some(png) = png {
+                        if let Err(e) = sink.add(&name, &png) {
+                            return Err((e, sink));
+                        }
+                    }
+                }
+                progress.advance(n);
+            }
+            Ok(ToWriter::Done) => {
+                let path = sink.path().to_path_buf();
+                return sink.finish().map_err(|e| {
+                    (e, Box::new(Abandoned { path }) as Box<dyn Sink>)
+                });
+            }
+            Err(_) => {
+                return Err((
+                    std::io::Error::other("the conversion stopped before the end"),
+                    sink,
+                ))
+            }
+        }
+    }
+}
+
+/// Stand-in for a sink consumed by a failed `finish`.
+struct Abandoned {
+    path: PathBuf,
+}
+
+impl Sink for Abandoned {
+    fn add(&mut self, _: &str, _: &[u8]) -> std::io::Result<()> {
+        unreachable!("an abandoned sink takes no images")
+    }
+    fn finish(self: Box<Self>) -> std::io::Result<u64> {
+        unreachable!("an abandoned sink is not finished")
+    }
+    fn written(&self) -> u64 {
+        0
+    }
+    fn path(&self) -> &std::path::Path {
+        &self.path
+    }
+    fn keeps_partial_output(&self) -> bool {
+        false
+    }
+}
+
+fn panic_message(payload: &(dyn std::any::Any + Send)) -> String {
+    payload
+        .downcast_ref::<&str>()
+        .map(|s| s.to_string())
+        .or_else(|| payload.downcast_ref::<String>().cloned())
+        .unwrap_or_else(|| "unknown panic".into())
+}
+
+/// Converts the inputs into the output archive. `cancel` is polled between batches
+/// (Ctrl-C); when set, the run stops and removes its partial archive.
+pub fn convert(
+    options: &ConvertOptions,
+    progress: &dyn Progress,
+    cancel: &AtomicBool,
+) -> Result<Summary> {
+    let started = Instant::now();
+    let inputs = open_inputs(options)?;
+    let total: u64 = inputs.iter().map(|i| i.table.num_rows()).sum();
+    let sink = open_sink(&options.output, options.force)?;
+    let keeps_partial = sink.keeps_partial_output();
+    let output = options.output.clone();
+    progress.start(total);
+
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(options.threads.max(1))
+        .thread_name(|i| format!("pixelprep-worker-{i}"))
+        .build()
+        .map_err(|e| Error::WriteOutput {
+            path: output.clone(),
+            written: None,
+            source: std::io::Error::other(e),
+        })?;
+
+    let (sender, receiver) = bounded::<ToWriter>(BATCHES_IN_FLIGHT);
+    let geometry = options.geometry;
+    let skip_blank = options.skip_blank;
+
+    let outcome = std::thread::scope(|scope| {
+        let writer = scope.spawn(move || write_all(sink, receiver, progress));
+
+        let produced = catch_unwind(AssertUnwindSafe(|| {
+            let mut counts = (0u64, 0u64, 0u64); // images, blanks, skipped
+            let mut pixels = Vec::new();
+            for input in &inputs {
+                let mut first_row = 0u64;
+                for (rg, ids) in input.ids.iter().enumerate() {
+                    if cancel.load(Ordering::Relaxed) {
+                        return Err(Error::Interrupted {
+                            path: output.clone(),
+                            written: None,
+                        });
+                    }
+                    pool.install(|| input.table.read_pixels(rg, first_row, ids, &mut pixels))?;
+                    let row_len = geometry.height * geometry.width;
+                    for (chunk_index, chunk_ids) in ids.chunks(BATCH).enumerate() {
+                        if cancel.load(Ordering::Relaxed) {
+                            return Err(Error::Interrupted {
+                                path: output.clone(),
+                                written: None,
+                            });
+                        }
+                        let start = chunk_index * BATCH;
+                        let rows = &pixels[start * row_len..(start + chunk_ids.len()) * row_len];
+                        let batch: Vec<(String, Option<Vec<u8>>, bool)> = pool.install(|| {
+                            rows.par_chunks(row_len)
+                                .zip(chunk_ids.par_iter())
+                                .map(|(raw, id)| {
+                                    let (img, blank) = transform(raw, &geometry);
+                                    let png = (!(blank && skip_blank))
+                                        .then(|| encode_png(&img, geometry.size, geometry.size));
+                                    (entry_name(id), png, blank)
+                                })
+                                .collect()
+                        });
+                        counts.0 += batch.len() as u64;
+                        counts.1 += batch.iter().filter(|b| b.2).count() as u64;
+                        counts.2 += batch.iter().filter(|b| b.1.is_none()).count() as u64;
+                        let batch = batch.into_iter().map(|(n, p, _)| (n, p)).collect();
+                        if sender.send(ToWriter::Batch(batch)).is_err() {
+                            // The writer failed; its error is reported below.
+                            return Ok(counts);
+                        }
+                    }
+                    first_row += ids.len() as u64;
+                }
+            }
+            let _ = sender.send(ToWriter::Done);
+            Ok(counts)
+        }));
+        drop(sender);
+        let written = writer.join();
+        (produced, written)
+    });
+
+    let (produced, written) = outcome;
+    let written = match written {
+        Ok(w) => w,
+        Err(payload) => {
+            return Err(Error::WorkerPanic {
+                message: format!("writer: {}", panic_message(&*payload)),
+                written: None,
+            })
+        }
+    };
+    let counts = match produced {
+        Ok(Ok(counts)) => counts,
+        Ok(Err(mut e)) => {
+            // The writer discarded a zip, or left a folder's files: say which.
+            if let (Error::Interrupted { written: w, .. }, Err((_, sink))) = (&mut e, &written) {
+                if keeps_partial {
+                    *w = Some(sink.written());
+                }
+            }
+            return Err(e);
+        }
+        Err(payload) => {
+            return Err(Error::WorkerPanic {
+                message: panic_message(&*payload),
+                written: match &written {
+                    Err((_, sink)) if keeps_partial => Some(sink.written()),
+                    _ => None,
+                },
+            })
+        }
+    };
+    let output_bytes = written.map_err(|(source, sink)| Error::WriteOutput {
+        path: output.clone(),
+        written: keeps_partial.then(|| sink.written()),
+        source,
+    })?;
+    let elapsed = started.elapsed();
+    Ok(Summary {
+        files: inputs.len(),
+        images: counts.0,
+        blanks: counts.1,
+        skipped: counts.2,
+        output_bytes,
+        seconds: duration_seconds(elapsed),
+    })
+}
+
+fn duration_seconds(d: Duration) -> f64 {
+    d.as_secs_f64()
+}
