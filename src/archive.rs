@@ -31,8 +31,7 @@ pub fn image_id_problem(id: &str) -> Option<String> {
         "contains \"..\"".to_string()
     } else if id.chars().any(char::is_control) {
         "contains a control character (NUL, newline, ...)".to_string()
-    } else if id.len() >= 2 && id.as_bytes()[1] == b':' && id.as_bytes()[0].is_ascii_alphabetic()
-    {
+    } else if id.len() >= 2 && id.as_bytes()[1] == b':' && id.as_bytes()[0].is_ascii_alphabetic() {
         "starts like a Windows drive path".to_string()
     } else {
         return None;
@@ -239,7 +238,9 @@ impl FolderSink {
             if !dir.is_dir() {
                 return Err(write_error(
                     dir,
-                    io::Error::other("it exists and is not a folder; name a folder, or a path ending in .zip"),
+                    io::Error::other(
+                        "it exists and is not a folder; name a folder, or a path ending in .zip",
+                    ),
                 ));
             }
             let mut entries = std::fs::read_dir(dir).map_err(|e| write_error(dir, e))?;
@@ -305,7 +306,16 @@ mod tests {
     fn dangerous_ids_are_refused() {
         let long = "a".repeat(MAX_IMAGE_ID_BYTES + 1);
         for id in [
-            "", "..", "../x", "a/b", "/etc/passwd", "a\\b", "a\0b", "a\nb", "C:x", &long,
+            "",
+            "..",
+            "../x",
+            "a/b",
+            "/etc/passwd",
+            "a\\b",
+            "a\0b",
+            "a\nb",
+            "C:x",
+            &long,
         ] {
             assert!(image_id_problem(id).is_some(), "{id:?}");
         }

@@ -123,7 +123,8 @@ mod tests {
 
     #[test]
     fn convert_defaults_match_the_reference() {
-        let cli = Cli::try_parse_from(["pixelprep", "convert", "a.parquet", "-o", "x.zip"]).unwrap();
+        let cli =
+            Cli::try_parse_from(["pixelprep", "convert", "a.parquet", "-o", "x.zip"]).unwrap();
         let Command::Convert(args) = cli.command;
         let options = args.to_options();
         assert_eq!(options.geometry, Geometry::default());

@@ -46,7 +46,11 @@ struct Dictionary {
 }
 
 impl Dictionary {
-    fn parse(buf: &[u8], count: usize, physical: PhysicalType) -> Result<Self, DictionaryDecodeError> {
+    fn parse(
+        buf: &[u8],
+        count: usize,
+        physical: PhysicalType,
+    ) -> Result<Self, DictionaryDecodeError> {
         let width = match physical {
             PhysicalType::INT32 => 4,
             PhysicalType::INT64 => 8,
@@ -131,7 +135,9 @@ pub fn decode_dictionary_column(
                 def_level_encoding,
                 ..
             } => {
-                let dict = dictionary.as_ref().ok_or(DictionaryDecodeError::Unsupported)?;
+                let dict = dictionary
+                    .as_ref()
+                    .ok_or(DictionaryDecodeError::Unsupported)?;
                 if !is_dictionary_encoding(encoding)
                     || (nullable && def_level_encoding != Encoding::RLE)
                 {
@@ -140,10 +146,15 @@ pub fn decode_dictionary_column(
                 let mut data: &[u8] = &buf;
                 if nullable {
                     // v1 pages prefix the levels with their byte length.
-                    let len_bytes: [u8; 4] =
-                        data.get(..4).ok_or_else(|| eof("definition levels"))?.try_into().unwrap();
+                    let len_bytes: [u8; 4] = data
+                        .get(..4)
+                        .ok_or_else(|| eof("definition levels"))?
+                        .try_into()
+                        .unwrap();
                     let len = u32::from_le_bytes(len_bytes) as usize;
-                    let levels = data.get(4..4 + len).ok_or_else(|| eof("definition levels"))?;
+                    let levels = data
+                        .get(4..4 + len)
+                        .ok_or_else(|| eof("definition levels"))?;
                     check_all_defined(levels, num_values as usize, row)?;
                     data = &data[4 + len..];
                 }
@@ -158,12 +169,16 @@ pub fn decode_dictionary_column(
                 rep_levels_byte_len,
                 ..
             } => {
-                let dict = dictionary.as_ref().ok_or(DictionaryDecodeError::Unsupported)?;
+                let dict = dictionary
+                    .as_ref()
+                    .ok_or(DictionaryDecodeError::Unsupported)?;
                 if !is_dictionary_encoding(encoding) || rep_levels_byte_len != 0 {
                     return Err(DictionaryDecodeError::Unsupported);
                 }
                 let levels_len = def_levels_byte_len as usize;
-                let levels = buf.get(..levels_len).ok_or_else(|| eof("definition levels"))?;
+                let levels = buf
+                    .get(..levels_len)
+                    .ok_or_else(|| eof("definition levels"))?;
                 if num_nulls > 0 || nullable {
                     check_all_defined(levels, num_values as usize, row)?;
                 }

@@ -93,8 +93,8 @@ pub enum Error {
     #[error("image_id {id:?} appears twice: {first} and {second}; every image needs a unique id, so remove or rename one of them")]
     DuplicateImageId {
         id: String,
-        first: Location,
-        second: Location,
+        first: Box<Location>,
+        second: Box<Location>,
     },
 
     #[error("{}: already exists; pass --force to replace it, or choose another output", path.display())]
@@ -112,7 +112,10 @@ pub enum Error {
     Interrupted { path: PathBuf, written: Option<u64> },
 
     #[error("a worker thread panicked ({message}); no archive was written under the final name{}", written_note(*written))]
-    WorkerPanic { message: String, written: Option<u64> },
+    WorkerPanic {
+        message: String,
+        written: Option<u64>,
+    },
 }
 
 fn written_note(written: Option<u64>) -> String {

@@ -48,7 +48,10 @@ fn run(cli: Cli, cancel: &AtomicBool) -> anyhow::Result<()> {
             let options = args.to_options();
             let summary = convert(&options, &Silent, cancel)?;
             if !args.quiet {
-                println!("{}", summary_line(&summary, &options.output.display().to_string()));
+                println!(
+                    "{}",
+                    summary_line(&summary, &options.output.display().to_string())
+                );
             }
             Ok(())
         }

@@ -105,8 +105,8 @@ fn open_inputs(options: &ConvertOptions) -> Result<Vec<Input>> {
                 if let Some(first) = seen.get(id) {
                     return Err(Error::DuplicateImageId {
                         id: id.clone(),
-                        first: first.clone(),
-                        second: at,
+                        first: Box::new(first.clone()),
+                        second: Box::new(at),
                     });
                 }
                 seen.insert(id.clone(), at);
@@ -150,9 +150,9 @@ fn write_all(
             }
             Ok(ToWriter::Done) => {
                 let path = sink.path().to_path_buf();
-                return sink.finish().map_err(|e| {
-                    (e, Box::new(Abandoned { path }) as Box<dyn Sink>)
-                });
+                return sink
+                    .finish()
+                    .map_err(|e| (e, Box::new(Abandoned { path }) as Box<dyn Sink>));
             }
             Err(_) => {
                 return Err((

@@ -147,7 +147,9 @@ mod tests {
     fn constant_image_stays_constant() {
         for &(sw, sh, dw, dh) in &[(7, 5, 128, 128), (300, 200, 128, 128), (1, 1, 3, 9)] {
             let src = vec![173u8; sw * sh];
-            assert!(resize_linear(&src, sw, sh, dw, dh).iter().all(|&v| v == 173));
+            assert!(resize_linear(&src, sw, sh, dw, dh)
+                .iter()
+                .all(|&v| v == 173));
         }
     }
 
@@ -163,18 +165,60 @@ mod tests {
     fn columns_clamp_left_and_right() {
         // Upscaling 2 -> 4: positions -0.25, 0.25, 0.75, 1.25.
         let (taps, border_from) = column_taps(2, 4);
-        assert_eq!(taps[0], Tap { index: 0, w0: 2048, w1: 0 });
-        assert_eq!(taps[1], Tap { index: 0, w0: 1536, w1: 512 });
-        assert_eq!(taps[2], Tap { index: 0, w0: 512, w1: 1536 });
-        assert_eq!(taps[3], Tap { index: 1, w0: 2048, w1: 0 });
+        assert_eq!(
+            taps[0],
+            Tap {
+                index: 0,
+                w0: 2048,
+                w1: 0
+            }
+        );
+        assert_eq!(
+            taps[1],
+            Tap {
+                index: 0,
+                w0: 1536,
+                w1: 512
+            }
+        );
+        assert_eq!(
+            taps[2],
+            Tap {
+                index: 0,
+                w0: 512,
+                w1: 1536
+            }
+        );
+        assert_eq!(
+            taps[3],
+            Tap {
+                index: 1,
+                w0: 2048,
+                w1: 0
+            }
+        );
         assert_eq!(border_from, 3);
     }
 
     #[test]
     fn rows_are_not_clamped_only_their_reads() {
         let taps = row_taps(2, 4);
-        assert_eq!(taps[0], Tap { index: -1, w0: 512, w1: 1536 });
-        assert_eq!(taps[3], Tap { index: 1, w0: 1536, w1: 512 });
+        assert_eq!(
+            taps[0],
+            Tap {
+                index: -1,
+                w0: 512,
+                w1: 1536
+            }
+        );
+        assert_eq!(
+            taps[3],
+            Tap {
+                index: 1,
+                w0: 1536,
+                w1: 512
+            }
+        );
     }
 
     #[test]

@@ -119,8 +119,9 @@ pub fn widen(ink: Option<InkBox>, height: usize, width: usize) -> Crop {
         };
     };
     Crop {
-        xmin: if b.cmin > WIDEN_X { b.cmin - WIDEN_X } else { 0 },
-        ymin: if b.rmin > WIDEN_Y { b.rmin - WIDEN_Y } else { 0 },
+        // `c - 13 if c > 13 else 0` is exactly a saturating subtraction.
+        xmin: b.cmin.saturating_sub(WIDEN_X),
+        ymin: b.rmin.saturating_sub(WIDEN_Y),
         xmax: if b.cmax + WIDEN_X < width {
             b.cmax + WIDEN_X
         } else {
@@ -159,7 +160,9 @@ pub fn transform(raw: &[u8], geometry: &Geometry) -> (Vec<u8>, bool) {
     let crop = widen(ink, geometry.height, geometry.width);
     let padded = crop_denoise_pad(img, crop, geometry.pad);
     let (ph, pw) = padded.dim();
-    let padded = padded.as_slice().expect("freshly made arrays are contiguous");
+    let padded = padded
+        .as_slice()
+        .expect("freshly made arrays are contiguous");
     let resized = crate::resize::resize_linear(padded, pw, ph, geometry.size, geometry.size);
     (resized, constant || ink.is_none())
 }

@@ -325,7 +325,13 @@ impl PixelTable {
         }
     }
 
-    fn fault_error(&self, fault: PixelFault, column: usize, first_row: u64, ids: &[String]) -> Error {
+    fn fault_error(
+        &self,
+        fault: PixelFault,
+        column: usize,
+        first_row: u64,
+        ids: &[String],
+    ) -> Error {
         let at = |row: usize| {
             let mut at = Location::file(&self.path)
                 .with_row(first_row + row as u64)
@@ -388,7 +394,11 @@ impl PixelTable {
             encodings,
             compression,
             format_version: self.metadata.file_metadata().version(),
-            created_by: self.metadata.file_metadata().created_by().map(str::to_owned),
+            created_by: self
+                .metadata
+                .file_metadata()
+                .created_by()
+                .map(str::to_owned),
         }
     }
 }
@@ -576,7 +586,9 @@ impl ChunkReader for ByteWindow {
         use bytes::Buf;
         let end = self.start + self.data.len() as u64;
         let len = end.checked_sub(start).ok_or_else(|| {
-            ParquetError::EOF(format!("read at byte {start} lies outside its column chunk"))
+            ParquetError::EOF(format!(
+                "read at byte {start} lies outside its column chunk"
+            ))
         })?;
         Ok(self.slice(start, len as usize)?.reader())
     }

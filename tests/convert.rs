@@ -37,7 +37,10 @@ fn zip_entries_follow_input_order_across_files() {
     pixelprep_ok(convert_args(&[&sample()], &out, &[]));
     let names: Vec<String> = zip_entries(&out).into_iter().map(|(n, _)| n).collect();
     let expected: Vec<String> = (0..names.len()).map(|i| format!("Train_{i}.png")).collect();
-    assert_eq!(names, expected, "entries are in row order, not sorted or by thread");
+    assert_eq!(
+        names, expected,
+        "entries are in row order, not sorted or by thread"
+    );
 }
 
 #[test]
@@ -89,5 +92,8 @@ fn int64_pixels_without_index_column_match_golden() {
 
 #[test]
 fn plain_uncompressed_pages_match_golden() {
-    assert_same_images(&convert_layout("plain_uncompressed.parquet"), &layout_golden());
+    assert_same_images(
+        &convert_layout("plain_uncompressed.parquet"),
+        &layout_golden(),
+    );
 }

@@ -23,11 +23,21 @@ fn resize_matches_opencv_on_every_fixture() {
         let input = read(format!("{name}_in.png"));
         let expected = read(format!("{name}_out_{dw}x{dh}.png"));
         assert_eq!((input.width, input.height), (sw, sh), "{name}: input size");
-        assert_eq!((expected.width, expected.height), (dw, dh), "{name}: output size");
+        assert_eq!(
+            (expected.width, expected.height),
+            (dw, dh),
+            "{name}: output size"
+        );
         let ours = resize_linear(&input.pixels, sw, sh, dw, dh);
-        let differing = ours.iter().zip(&expected.pixels).filter(|(a, b)| a != b).count();
+        let differing = ours
+            .iter()
+            .zip(&expected.pixels)
+            .filter(|(a, b)| a != b)
+            .count();
         if differing > 0 {
-            failures.push(format!("{name} ({sw}x{sh} -> {dw}x{dh}): {differing} pixels differ"));
+            failures.push(format!(
+                "{name} ({sw}x{sh} -> {dw}x{dh}): {differing} pixels differ"
+            ));
         }
         checked += 1;
     }
@@ -42,7 +52,11 @@ fn fixtures_cover_the_required_kinds() {
         .lines()
         .filter(|l| !l.trim().is_empty())
         .map(|l| {
-            let f: Vec<usize> = l.split_whitespace().skip(1).map(|v| v.parse().unwrap()).collect();
+            let f: Vec<usize> = l
+                .split_whitespace()
+                .skip(1)
+                .map(|v| v.parse().unwrap())
+                .collect();
             [f[0], f[1], f[2], f[3]]
         })
         .collect();

@@ -130,9 +130,17 @@ pub fn assert_same_images(ours: &BTreeMap<String, Gray>, golden: &BTreeMap<Strin
         .map(|(name, g)| {
             let o = &ours[name];
             if (o.width, o.height) != (g.width, g.height) {
-                format!("{name}: {}x{} vs golden {}x{}", o.width, o.height, g.width, g.height)
+                format!(
+                    "{name}: {}x{} vs golden {}x{}",
+                    o.width, o.height, g.width, g.height
+                )
             } else {
-                let n = o.pixels.iter().zip(&g.pixels).filter(|(a, b)| a != b).count();
+                let n = o
+                    .pixels
+                    .iter()
+                    .zip(&g.pixels)
+                    .filter(|(a, b)| a != b)
+                    .count();
                 format!("{name}: {n} pixels differ")
             }
         })
