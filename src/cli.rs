@@ -7,6 +7,7 @@ use clap::{Args, Parser, Subcommand};
 
 use crate::pipeline::ConvertOptions;
 use crate::steps::Geometry;
+use crate::table::ImageShape;
 
 const EXAMPLES: &str = "\
 Examples:
@@ -31,6 +32,33 @@ pub enum Command {
     /// Convert Parquet pixel tables into a zip (OUT ends in .zip) or a folder of PNGs.
     #[command(after_help = EXAMPLES)]
     Convert(ConvertArgs),
+
+    /// Describe Parquet pixel tables from their footers, without reading the pixels.
+    Inspect(InspectArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct InspectArgs {
+    /// Parquet files.
+    #[arg(required = true, value_name = "INPUT")]
+    pub inputs: Vec<PathBuf>,
+
+    /// Check the pixel columns against this image height (with --width).
+    #[arg(long, requires = "width", value_parser = clap::value_parser!(u32).range(1..=65535))]
+    pub height: Option<u32>,
+
+    /// Check the pixel columns against this image width (with --height).
+    #[arg(long, requires = "height", value_parser = clap::value_parser!(u32).range(1..=65535))]
+    pub width: Option<u32>,
+}
+
+impl InspectArgs {
+    pub fn shape(&self) -> Option<ImageShape> {
+        Some(ImageShape {
+            height: self.height? as usize,
+            width: self.width? as usize,
+        })
+    }
 }
 
 #[derive(Debug, Args)]
@@ -58,7 +86,7 @@ pub struct ConvertArgs {
     #[arg(long)]
     pub skip_blank: bool,
 
-    /// Print nothing but errors.
+    /// No progress bar or lines; the summary, warnings and errors are still printed.
     #[arg(short, long)]
     pub quiet: bool,
 }
@@ -93,6 +121,9 @@ impl GeometryArgs {
     }
 }
 
+/// Hidden test hook (see `ConvertOptions::panic_on_image_id`).
+pub const PANIC_HOOK_VAR: &str = "PIXELPREP_TEST_PANIC_ON_ID";
+
 /// All cores, as the default thread count.
 pub fn default_threads() -> usize {
     std::thread::available_parallelism().map_or(1, |n| n.get())
@@ -107,6 +138,7 @@ impl ConvertArgs {
             threads: self.threads.map_or_else(default_threads, usize::from),
             force: self.force,
             skip_blank: self.skip_blank,
+            panic_on_image_id: std::env::var(PANIC_HOOK_VAR).ok(),
         }
     }
 }
@@ -125,7 +157,9 @@ mod tests {
     fn convert_defaults_match_the_reference() {
         let cli =
             Cli::try_parse_from(["pixelprep", "convert", "a.parquet", "-o", "x.zip"]).unwrap();
-        let Command::Convert(args) = cli.command;
+        let Command::Convert(args) = cli.command else {
+            panic!("parsed as convert");
+        };
         let options = args.to_options();
         assert_eq!(options.geometry, Geometry::default());
         assert!(options.threads >= 1);

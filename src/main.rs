@@ -7,7 +7,9 @@ use std::sync::Arc;
 
 use clap::Parser;
 use pixelprep::cli::{Cli, Command};
-use pixelprep::pipeline::{convert, Silent, Summary};
+use pixelprep::inspect::{inspect, render};
+use pixelprep::pipeline::{convert, Summary};
+use pixelprep::progress::{ProgressMode, Reporter};
 
 /// Exit codes: 0 ok, 1 bad input or failure, 2 usage (clap's own), 130 interrupted.
 const EXIT_FAILURE: u8 = 1;
@@ -46,11 +48,31 @@ fn run(cli: Cli, cancel: &AtomicBool) -> anyhow::Result<()> {
     match cli.command {
         Command::Convert(args) => {
             let options = args.to_options();
-            let summary = convert(&options, &Silent, cancel)?;
-            if !args.quiet {
-                println!(
-                    "{}",
-                    summary_line(&summary, &options.output.display().to_string())
+            let reporter = Reporter::new(ProgressMode::detect(args.quiet), "convert");
+            let result = convert(&options, &reporter, cancel);
+            reporter.finish();
+            let summary = result?;
+            println!(
+                "{}",
+                summary_line(&summary, &options.output.display().to_string())
+            );
+            Ok(())
+        }
+        Command::Inspect(args) => {
+            let mut failed = 0;
+            for path in &args.inputs {
+                match inspect(path) {
+                    Ok(layout) => print!("{}", render(path, &layout, args.shape())),
+                    Err(e) => {
+                        eprintln!("error: {}", error_chain(&e.into()));
+                        failed += 1;
+                    }
+                }
+            }
+            if failed > 0 {
+                anyhow::bail!(
+                    "{failed} of {} files could not be inspected",
+                    args.inputs.len()
                 );
             }
             Ok(())

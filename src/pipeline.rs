@@ -33,6 +33,9 @@ pub struct ConvertOptions {
     pub threads: usize,
     pub force: bool,
     pub skip_blank: bool,
+    /// Test hook: the worker that transforms this image panics (checks that a
+    /// panic never leaves an archive that looks complete).
+    pub panic_on_image_id: Option<String>,
 }
 
 /// What a run did.
@@ -62,6 +65,8 @@ pub trait Progress: Sync {
     fn start(&self, _total_images: u64) {}
     /// Called after each batch reaches the writer.
     fn advance(&self, _images: u64) {}
+    /// Something the user should know that does not stop the run.
+    fn warn(&self, _message: &str) {}
 }
 
 /// Progress that reports nothing.
@@ -76,7 +81,7 @@ struct Input {
 
 /// Opens every input and checks its layout and image ids before anything is written:
 /// a bad file, a dangerous id or a duplicate anywhere stops the run at the start.
-fn open_inputs(options: &ConvertOptions) -> Result<Vec<Input>> {
+fn open_inputs(options: &ConvertOptions, progress: &dyn Progress) -> Result<Vec<Input>> {
     let shape = ImageShape {
         height: options.geometry.height,
         width: options.geometry.width,
@@ -85,6 +90,12 @@ fn open_inputs(options: &ConvertOptions) -> Result<Vec<Input>> {
     let mut inputs = Vec::with_capacity(options.inputs.len());
     for path in &options.inputs {
         let table = PixelTable::open(path, shape)?;
+        if table.num_rows() == 0 {
+            progress.warn(&format!(
+                "{}: has no rows; it adds nothing to the output",
+                path.display()
+            ));
+        }
         let mut ids = Vec::with_capacity(table.num_row_groups());
         let mut first_row = 0u64;
         for rg in 0..table.num_row_groups() {
@@ -203,7 +214,7 @@ pub fn convert(
     cancel: &AtomicBool,
 ) -> Result<Summary> {
     let started = Instant::now();
-    let inputs = open_inputs(options)?;
+    let inputs = open_inputs(options, progress)?;
     let total: u64 = inputs.iter().map(|i| i.table.num_rows()).sum();
     let sink = open_sink(&options.output, options.force)?;
     let keeps_partial = sink.keeps_partial_output();
@@ -223,6 +234,7 @@ pub fn convert(
     let (sender, receiver) = bounded::<ToWriter>(BATCHES_IN_FLIGHT);
     let geometry = options.geometry;
     let skip_blank = options.skip_blank;
+    let panic_on = options.panic_on_image_id.as_deref();
 
     let outcome = std::thread::scope(|scope| {
         let writer = scope.spawn(move || write_all(sink, receiver, progress));
@@ -254,6 +266,9 @@ pub fn convert(
                             rows.par_chunks(row_len)
                                 .zip(chunk_ids.par_iter())
                                 .map(|(raw, id)| {
+                                    if panic_on == Some(id.as_str()) {
+                                        panic!("test hook: PIXELPREP_TEST_PANIC_ON_ID={id}");
+                                    }
                                     let (img, blank) = transform(raw, &geometry);
                                     let png = (!(blank && skip_blank))
                                         .then(|| encode_png(&img, geometry.size, geometry.size));

@@ -63,12 +63,16 @@ pub struct TableLayout {
     pub row_group_rows: Vec<u64>,
     pub columns: usize,
     pub id_column: String,
+    pub index_columns: Vec<String>,
     pub pixel_columns: usize,
     pub first_pixel_column: String,
     pub last_pixel_column: String,
-    pub pixel_type: String,
+    pub inferred_shape: Option<ImageShape>,
+    /// Distinct types of the pixel columns, e.g. `INT32 (UINT_8)`.
+    pub pixel_types: Vec<String>,
+    /// Distinct encodings and codecs over all pixel column chunks.
     pub encodings: Vec<String>,
-    pub compression: String,
+    pub compression: Vec<String>,
     pub format_version: i32,
     pub created_by: Option<String>,
 }
@@ -81,8 +85,34 @@ fn is_integer(descr: &ColumnDescPtr) -> bool {
 }
 
 impl PixelTable {
-    /// Opens `path`, reads its footer and finds the id and pixel columns.
+    /// Opens `path`, reads its footer, finds the id and pixel columns and checks
+    /// that there are `shape.pixels()` of them.
     pub fn open(path: &Path, shape: ImageShape) -> Result<Self> {
+        let table = Self::open_any_shape(path)?;
+        let found = table.pixel_columns.len();
+        if found != shape.pixels() {
+            let hint = match infer_shape(found) {
+                Some(s) if s != shape => format!(
+                    "; these look like {} x {} images: pass --height {} --width {}",
+                    s.height, s.width, s.height, s.width
+                ),
+                _ => "; pass the --height and --width of these images".to_string(),
+            };
+            return Err(Error::Layout {
+                at: Location::file(path),
+                message: format!(
+                    "has {found} pixel columns but --height {} x --width {} needs {}{hint}",
+                    shape.height,
+                    shape.width,
+                    shape.pixels(),
+                ),
+            });
+        }
+        Ok(table)
+    }
+
+    /// Opens `path` and finds the id and pixel columns, whatever their count.
+    pub fn open_any_shape(path: &Path) -> Result<Self> {
         let (file, metadata) = open_footer(path)?;
         let file_len = file.len();
         let schema = metadata.file_metadata().schema_descr();
@@ -93,7 +123,7 @@ impl PixelTable {
             message,
         })?;
 
-        let mut pixel_columns = Vec::with_capacity(shape.pixels());
+        let mut pixel_columns = Vec::with_capacity(schema.num_columns());
         for (index, descr) in schema.columns().iter().enumerate() {
             if index == id_column || descr.name().starts_with(PANDAS_INDEX_PREFIX) {
                 continue;
@@ -115,16 +145,10 @@ impl PixelTable {
             }
             pixel_columns.push(index);
         }
-        if pixel_columns.len() != shape.pixels() {
+        if pixel_columns.is_empty() {
             return Err(Error::Layout {
                 at: here(),
-                message: format!(
-                    "has {} pixel columns but --height {} x --width {} needs {}; pass the --height and --width of these images",
-                    pixel_columns.len(),
-                    shape.height,
-                    shape.width,
-                    shape.pixels()
-                ),
+                message: "has no pixel columns (integer columns besides the id and a pandas index); is this a pixel table?".into(),
             });
         }
         Ok(PixelTable {
@@ -362,22 +386,25 @@ impl PixelTable {
     /// A summary of the layout, read from the footer only.
     pub fn describe(&self) -> TableLayout {
         let schema = self.metadata.file_metadata().schema_descr();
-        let first = self.pixel_columns[0];
-        let descr = schema.column(first);
         let mut encodings: Vec<String> = Vec::new();
-        let mut compression = String::new();
+        let mut compression: Vec<String> = Vec::new();
+        let mut pixel_types: Vec<String> = Vec::new();
+        for &c in &self.pixel_columns {
+            push_unique(&mut pixel_types, type_name(&schema.column(c)));
+        }
         for rg in self.metadata.row_groups() {
-            for &c in [first, *self.pixel_columns.last().unwrap()].iter() {
+            for &c in &self.pixel_columns {
                 let chunk = rg.column(c);
-                compression = chunk.compression().to_string();
+                push_unique(&mut compression, chunk.compression().to_string());
                 for e in chunk.encodings() {
-                    let name = encoding_name(e);
-                    if !encodings.contains(&name) {
-                        encodings.push(name);
-                    }
+                    push_unique(&mut encodings, encoding_name(e));
                 }
             }
         }
+        let last = *self
+            .pixel_columns
+            .last()
+            .expect("a table has pixel columns");
         TableLayout {
             rows: self.num_rows(),
             row_group_rows: (0..self.num_row_groups())
@@ -385,12 +412,17 @@ impl PixelTable {
                 .collect(),
             columns: schema.num_columns(),
             id_column: self.column_name(self.id_column).to_owned(),
+            index_columns: schema
+                .columns()
+                .iter()
+                .filter(|c| c.name().starts_with(PANDAS_INDEX_PREFIX))
+                .map(|c| c.name().to_owned())
+                .collect(),
             pixel_columns: self.pixel_columns.len(),
-            first_pixel_column: self.column_name(first).to_owned(),
-            last_pixel_column: self
-                .column_name(*self.pixel_columns.last().unwrap())
-                .to_owned(),
-            pixel_type: type_name(&descr),
+            first_pixel_column: self.column_name(self.pixel_columns[0]).to_owned(),
+            last_pixel_column: self.column_name(last).to_owned(),
+            inferred_shape: infer_shape(self.pixel_columns.len()),
+            pixel_types,
             encodings,
             compression,
             format_version: self.metadata.file_metadata().version(),
@@ -403,18 +435,21 @@ impl PixelTable {
     }
 }
 
+fn push_unique(list: &mut Vec<String>, item: String) {
+    if !list.contains(&item) {
+        list.push(item);
+    }
+}
+
 fn encoding_name(encoding: Encoding) -> String {
     encoding.to_string()
 }
 
 /// A column's type as a user would name it, e.g. `INT32 (UINT_8)`.
 pub fn type_name(descr: &ColumnDescPtr) -> String {
-    match descr.logical_type_ref() {
-        Some(logical) => format!("{} ({:?})", descr.physical_type(), logical),
-        None => match descr.converted_type() {
-            parquet::basic::ConvertedType::NONE => descr.physical_type().to_string(),
-            converted => format!("{} ({converted})", descr.physical_type()),
-        },
+    match descr.converted_type() {
+        parquet::basic::ConvertedType::NONE => descr.physical_type().to_string(),
+        converted => format!("{} ({converted})", descr.physical_type()),
     }
 }
 
@@ -436,6 +471,22 @@ pub fn open_footer(path: &Path) -> Result<(File, ParquetMetaData)> {
             source,
         })?;
     Ok((file, metadata))
+}
+
+/// The image shape a pixel count suggests: the competition's 137 x 236, or a square.
+pub fn infer_shape(pixels: usize) -> Option<ImageShape> {
+    let bengali = ImageShape {
+        height: 137,
+        width: 236,
+    };
+    if pixels == bengali.pixels() {
+        return Some(bengali);
+    }
+    let side = (pixels as f64).sqrt().round() as usize;
+    (side > 0 && side * side == pixels).then_some(ImageShape {
+        height: side,
+        width: side,
+    })
 }
 
 /// The id column: `image_id` if there is one, else the only string column.
