@@ -85,20 +85,54 @@ fn write_error(path: &Path, source: io::Error) -> Error {
 
 /// A `Write + Seek` that answers "where am I" from its own count. The zip writer asks
 /// for the position at every entry, and `BufWriter` would flush on every such seek.
+///
+/// After its first failure (disk full, file too large...) it stops touching the file:
+/// later calls succeed and only move the count. The error itself has been returned to
+/// the caller, who abandons the archive; but the zip writer's `Drop` then tries to
+/// finish it again, and would print a second, raw failure on stderr.
 struct PositionedWriter<W: Write + Seek> {
     inner: BufWriter<W>,
     position: u64,
+    /// One past the last byte written (for `SeekFrom::End` once failed).
+    end: u64,
+    failed: bool,
+}
+
+impl<W: Write + Seek> PositionedWriter<W> {
+    fn new(inner: BufWriter<W>) -> Self {
+        PositionedWriter {
+            inner,
+            position: 0,
+            end: 0,
+            failed: false,
+        }
+    }
+
+    fn fail<T>(&mut self, result: io::Result<T>) -> io::Result<T> {
+        self.failed |= result.is_err();
+        result
+    }
 }
 
 impl<W: Write + Seek> Write for PositionedWriter<W> {
     fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
-        let n = self.inner.write(buf)?;
+        let n = if self.failed {
+            buf.len()
+        } else {
+            let result = self.inner.write(buf);
+            self.fail(result)?
+        };
         self.position += n as u64;
+        self.end = self.end.max(self.position);
         Ok(n)
     }
 
     fn flush(&mut self) -> io::Result<()> {
-        self.inner.flush()
+        if self.failed {
+            return Ok(());
+        }
+        let result = self.inner.flush();
+        self.fail(result)
     }
 }
 
@@ -107,7 +141,19 @@ impl<W: Write + Seek> Seek for PositionedWriter<W> {
         if to == SeekFrom::Current(0) {
             return Ok(self.position);
         }
-        self.position = self.inner.seek(to)?;
+        if self.failed {
+            let target = match to {
+                SeekFrom::Start(n) => Some(n),
+                SeekFrom::End(d) => self.end.checked_add_signed(d),
+                SeekFrom::Current(d) => self.position.checked_add_signed(d),
+            };
+            self.position = target
+                .ok_or_else(|| io::Error::new(io::ErrorKind::InvalidInput, "seek before start"))?;
+            return Ok(self.position);
+        }
+        let result = self.inner.seek(to);
+        self.position = self.fail(result)?;
+        self.end = self.end.max(self.position);
         Ok(self.position)
     }
 }
@@ -153,10 +199,7 @@ impl ZipSink {
             .as_file()
             .try_clone()
             .map_err(|e| write_error(target, e))?;
-        let writer = PositionedWriter {
-            inner: BufWriter::with_capacity(1 << 20, file),
-            position: 0,
-        };
+        let writer = PositionedWriter::new(BufWriter::with_capacity(1 << 20, file));
         // A fixed time makes archives reproducible: the same input gives the same bytes.
         let options = FileOptions::default()
             .compression_method(CompressionMethod::Stored)
@@ -199,6 +242,10 @@ impl Sink for ZipSink {
             ..
         } = *self;
         let writer = zip.finish().map_err(zip_io)?;
+        if writer.failed {
+            // Never reached: the failure was returned by the call that met it.
+            return Err(io::Error::other("a write to the archive failed"));
+        }
         let size = writer.position;
         let file = writer.inner.into_inner().map_err(|e| e.into_error())?;
         file.sync_all()?;
@@ -267,7 +314,9 @@ impl Sink for FolderSink {
             .prefix(".pixelprep.")
             .suffix(".partial")
             .tempfile_in(&self.dir)?;
-        temp.write_all(png)?;
+        // Through the `File`: `NamedTempFile`'s own errors name the temporary path,
+        // which is gone by the time the error is shown.
+        temp.as_file_mut().write_all(png)?;
         temp.persist(self.dir.join(name)).map_err(|e| e.error)?;
         self.written += 1;
         self.bytes += png.len() as u64;
@@ -332,10 +381,7 @@ mod tests {
 
     #[test]
     fn positioned_writer_tracks_without_flushing() {
-        let mut w = PositionedWriter {
-            inner: BufWriter::new(io::Cursor::new(Vec::new())),
-            position: 0,
-        };
+        let mut w = PositionedWriter::new(BufWriter::new(io::Cursor::new(Vec::new())));
         w.write_all(b"hello").unwrap();
         assert_eq!(w.stream_position().unwrap(), 5);
         // Nothing reached the inner cursor yet: the query did not flush.
@@ -344,5 +390,62 @@ mod tests {
         w.write_all(b"E").unwrap();
         w.flush().unwrap();
         assert_eq!(w.inner.get_ref().get_ref(), b"hEllo");
+    }
+
+    /// A file that takes `room` bytes, then fails like a full disk.
+    struct Full {
+        room: usize,
+        data: Vec<u8>,
+    }
+
+    impl Write for Full {
+        fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+            if self.data.len() + buf.len() > self.room {
+                return Err(io::Error::from(io::ErrorKind::StorageFull));
+            }
+            self.data.extend_from_slice(buf);
+            Ok(buf.len())
+        }
+        fn flush(&mut self) -> io::Result<()> {
+            Ok(())
+        }
+    }
+
+    impl Seek for Full {
+        fn seek(&mut self, _: SeekFrom) -> io::Result<u64> {
+            Ok(self.data.len() as u64)
+        }
+    }
+
+    #[test]
+    fn positioned_writer_reports_the_first_failure_then_stops_writing() {
+        let full = Full {
+            room: 4,
+            data: Vec::new(),
+        };
+        let mut w = PositionedWriter::new(BufWriter::with_capacity(2, full));
+        let error = w.write_all(b"abcdef").unwrap_err();
+        assert_eq!(error.kind(), io::ErrorKind::StorageFull);
+        // Later calls (the zip writer's Drop) neither fail nor reach the file.
+        w.write_all(b"more").unwrap();
+        w.flush().unwrap();
+        assert_eq!(w.seek(SeekFrom::End(-2)).unwrap(), w.end - 2);
+        assert!(w.inner.get_ref().data.len() <= 4);
+    }
+
+    #[test]
+    fn failed_zip_is_dropped_without_printing_or_keeping_anything() {
+        let full = Full {
+            room: 100,
+            data: Vec::new(),
+        };
+        let writer = PositionedWriter::new(BufWriter::with_capacity(16, full));
+        let mut zip = ZipWriter::new(writer);
+        let options = SimpleFileOptions::default().compression_method(CompressionMethod::Stored);
+        let png = vec![7u8; 300];
+        let prepared = PreparedZipFile::from_data("a.png", options, &png).unwrap();
+        assert!(zip.add_prepared_file(prepared).is_err());
+        // Dropping finalizes into the failed writer: no second error, no panic.
+        drop(zip);
     }
 }

@@ -238,14 +238,49 @@ fn decode_values(
     Ok(end)
 }
 
-/// Checks that every definition level in an RLE/bit-packed run of bit width 1 is 1.
+/// Checks that every definition level (an RLE/bit-packed run of bit width 1) is 1,
+/// a whole run or byte of eight levels at a time.
 fn check_all_defined(levels: &[u8], count: usize, row: usize) -> Result<(), DictionaryDecodeError> {
-    let mut decoded = vec![0u8; count];
-    unpack_hybrid(levels, 1, &mut decoded)?;
-    match decoded.iter().position(|&l| l == 0) {
-        Some(offset) => Err(PixelFault::Null { row: row + offset }.into()),
-        None => Ok(()),
+    let mut pos = 0usize;
+    let mut seen = 0usize;
+    while seen < count {
+        let header = read_uleb128(levels, &mut pos)?;
+        if header & 1 == 0 {
+            let run = (header >> 1) as usize;
+            let value = *levels.get(pos).ok_or_else(|| eof("definition levels"))?;
+            pos += 1;
+            if run == 0 {
+                return Err(eof("definition levels"));
+            }
+            if value == 0 {
+                return Err(PixelFault::Null { row: row + seen }.into());
+            }
+            seen += run;
+        } else {
+            let groups = (header >> 1) as usize;
+            let end = pos
+                .checked_add(groups)
+                .filter(|&e| e <= levels.len())
+                .ok_or_else(|| eof("definition levels"))?;
+            for &byte in &levels[pos..end] {
+                let n = 8.min(count.saturating_sub(seen));
+                let wanted = if n == 8 { 0xff } else { (1u8 << n) - 1 };
+                if byte & wanted != wanted {
+                    let offset = (!byte & wanted).trailing_zeros() as usize;
+                    return Err(PixelFault::Null {
+                        row: row + seen + offset,
+                    }
+                    .into());
+                }
+                seen += 8;
+                if seen >= count {
+                    break;
+                }
+            }
+            pos = end;
+        }
     }
+    Ok(())
 }
 
 fn read_uleb128(data: &[u8], pos: &mut usize) -> Result<u64, DictionaryDecodeError> {
@@ -364,6 +399,24 @@ mod tests {
         assert!(unpack_hybrid(&[3, 1, 2], 3, &mut out).is_err());
         assert!(unpack_hybrid(&[], 3, &mut out).is_err());
         assert!(unpack_hybrid(&[0x80], 3, &mut out).is_err());
+    }
+
+    #[test]
+    fn definition_levels_find_the_first_null() {
+        // RLE run of 10 defined levels, then a bit-packed group: levels 1,1,0,1,...
+        let levels = [20, 1, 3, 0b1111_1011];
+        assert!(check_all_defined(&levels[..2], 10, 0).is_ok());
+        match check_all_defined(&levels, 18, 100) {
+            Err(DictionaryDecodeError::Fault(PixelFault::Null { row })) => assert_eq!(row, 112),
+            other => panic!("{other:?}"),
+        }
+        // Padding bits past the count are ignored.
+        assert!(check_all_defined(&[20, 1, 3, 0b0000_0011], 12, 0).is_ok());
+        // An RLE run of nulls.
+        assert!(matches!(
+            check_all_defined(&[8, 0], 4, 7),
+            Err(DictionaryDecodeError::Fault(PixelFault::Null { row: 7 }))
+        ));
     }
 
     #[test]

@@ -108,6 +108,14 @@ pub enum Error {
         source: std::io::Error,
     },
 
+    #[error("{source}; {written} images had been written to {} before the failure, run again with --force once it is fixed", path.display())]
+    PartialOutput {
+        #[source]
+        source: Box<Error>,
+        path: PathBuf,
+        written: u64,
+    },
+
     #[error("interrupted; {}", cleanup_note(path, *written))]
     Interrupted { path: PathBuf, written: Option<u64> },
 
@@ -142,7 +150,11 @@ impl Error {
     /// True for errors in the input data or arguments (as opposed to I/O on the output,
     /// interruption or internal failures). Used to pick an exit code.
     pub fn is_interrupted(&self) -> bool {
-        matches!(self, Error::Interrupted { .. })
+        match self {
+            Error::Interrupted { .. } => true,
+            Error::PartialOutput { source, .. } => source.is_interrupted(),
+            _ => false,
+        }
     }
 }
 

@@ -308,14 +308,24 @@ pub fn convert(
     };
     let counts = match produced {
         Ok(Ok(counts)) => counts,
-        Ok(Err(mut e)) => {
-            // The writer discarded a zip, or left a folder's files: say which.
-            if let (Error::Interrupted { written: w, .. }, Err((_, sink))) = (&mut e, &written) {
-                if keeps_partial {
-                    *w = Some(sink.written());
-                }
-            }
-            return Err(e);
+        Ok(Err(e)) => {
+            // The writer discarded a zip, or left a folder's files: say how many.
+            let written_to_folder = match &written {
+                Err((_, sink)) if keeps_partial => Some(sink.written()),
+                _ => None,
+            };
+            return Err(match (e, written_to_folder) {
+                (Error::Interrupted { path, .. }, Some(n)) => Error::Interrupted {
+                    path,
+                    written: Some(n),
+                },
+                (e, Some(n)) => Error::PartialOutput {
+                    source: Box::new(e),
+                    path: output.clone(),
+                    written: n,
+                },
+                (e, None) => e,
+            });
         }
         Err(payload) => {
             return Err(Error::WorkerPanic {

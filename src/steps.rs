@@ -80,25 +80,27 @@ pub fn ink_box(img: ArrayView2<u8>) -> Option<InkBox> {
         return None;
     }
     let inner = img.slice(s![BORDER..h - BORDER, BORDER..w - BORDER]);
-    let (mut rmin, mut rmax) = (usize::MAX, 0);
-    let (mut cmin, mut cmax) = (usize::MAX, 0);
+    // Running maxima instead of per-pixel branches: these loops vectorize.
+    let mut column_max = vec![0u8; w - 2 * BORDER];
+    let (mut rmin, mut rmax) = (None, 0);
     for (r, row) in inner.outer_iter().enumerate() {
-        let mut first = None;
-        let mut last = 0;
-        for (c, &v) in row.iter().enumerate() {
-            if v > INK_THRESHOLD {
-                first.get_or_insert(c);
-                last = c;
-            }
+        let row = row
+            .to_slice()
+            .expect("rows of a standard-layout array are contiguous");
+        let mut row_max = 0u8;
+        for (m, &v) in column_max.iter_mut().zip(row) {
+            *m = (*m).max(v);
+            row_max = row_max.max(v);
         }
-        if let Some(first) = first {
-            rmin = rmin.min(r);
+        if row_max > INK_THRESHOLD {
+            rmin.get_or_insert(r);
             rmax = r;
-            cmin = cmin.min(first);
-            cmax = cmax.max(last);
         }
     }
-    (rmin != usize::MAX).then_some(InkBox {
+    let rmin = rmin?;
+    let cmin = column_max.iter().position(|&m| m > INK_THRESHOLD)?;
+    let cmax = column_max.iter().rposition(|&m| m > INK_THRESHOLD)?;
+    Some(InkBox {
         rmin,
         rmax,
         cmin,

@@ -122,6 +122,7 @@ impl PixelTable {
             at: here(),
             message,
         })?;
+        check_chunk_ranges(path, &metadata, file_len)?;
 
         let mut pixel_columns = Vec::with_capacity(schema.num_columns());
         for (index, descr) in schema.columns().iter().enumerate() {
@@ -473,6 +474,33 @@ pub fn open_footer(path: &Path) -> Result<(File, ParquetMetaData)> {
     Ok((file, metadata))
 }
 
+/// Checks that every column chunk lies inside the file. A damaged footer can hold
+/// negative offsets, on which the parquet crate panics, or ranges past the end.
+fn check_chunk_ranges(path: &Path, metadata: &ParquetMetaData, file_len: u64) -> Result<()> {
+    for (rg_index, rg) in metadata.row_groups().iter().enumerate() {
+        for chunk in rg.columns() {
+            let start = chunk
+                .dictionary_page_offset()
+                .unwrap_or_else(|| chunk.data_page_offset());
+            let len = chunk.compressed_size();
+            let inside = start >= 0
+                && len >= 0
+                && (start as u64)
+                    .checked_add(len as u64)
+                    .is_some_and(|end| end <= file_len);
+            if !inside {
+                return Err(Error::Corrupt {
+                    at: Location::file(path).with_column(chunk.column_descr().name()),
+                    source: ParquetError::General(format!(
+                        "row group {rg_index}: the footer places this column at bytes {start}..+{len}, outside the file's {file_len} bytes"
+                    )),
+                });
+            }
+        }
+    }
+    Ok(())
+}
+
 /// The image shape a pixel count suggests: the competition's 137 x 236, or a square.
 pub fn infer_shape(pixels: usize) -> Option<ImageShape> {
     let bengali = ImageShape {
@@ -578,7 +606,8 @@ where
 }
 
 /// Copies a column-major block (`block.len() / rows` columns of `rows` values) into
-/// columns `first_column..` of the row-major `out`, in parallel over bands of rows.
+/// columns `first_column..` of the row-major `out`, in parallel over bands of rows,
+/// 8 x 8 bytes at a time.
 fn transpose_into_rows(
     block: &[u8],
     rows: usize,
@@ -592,13 +621,55 @@ fn transpose_into_rows(
         .enumerate()
         .for_each(|(band, band_out)| {
             let row0 = band * BAND;
-            for (r, row) in band_out.chunks_exact_mut(row_len).enumerate() {
-                let dest = &mut row[first_column..first_column + columns];
-                for (c, d) in dest.iter_mut().enumerate() {
-                    *d = block[c * rows + row0 + r];
+            let band_rows = band_out.len() / row_len;
+            let full_rows = band_rows - band_rows % 8;
+            let full_columns = columns - columns % 8;
+            for c0 in (0..full_columns).step_by(8) {
+                for r0 in (0..full_rows).step_by(8) {
+                    let mut tile = [0u64; 8];
+                    for (j, word) in tile.iter_mut().enumerate() {
+                        let start = (c0 + j) * rows + row0 + r0;
+                        *word = u64::from_le_bytes(block[start..start + 8].try_into().unwrap());
+                    }
+                    transpose_8x8(&mut tile);
+                    for (i, word) in tile.iter().enumerate() {
+                        let start = (r0 + i) * row_len + first_column + c0;
+                        band_out[start..start + 8].copy_from_slice(&word.to_le_bytes());
+                    }
+                }
+            }
+            // Edges that do not fill an 8 x 8 tile.
+            for r in 0..band_rows {
+                let columns_here = if r < full_rows {
+                    full_columns..columns
+                } else {
+                    0..columns
+                };
+                for c in columns_here {
+                    band_out[r * row_len + first_column + c] = block[c * rows + row0 + r];
                 }
             }
         });
+}
+
+/// Transposes an 8 x 8 byte matrix held as 8 words (element (i, k) is byte k of
+/// word i): swap the off-diagonal elements of 2 x 2 blocks, then of 4 x 4, then 8 x 8.
+fn transpose_8x8(x: &mut [u64; 8]) {
+    for (shift, mask, pairs) in [
+        (
+            8,
+            0x00ff_00ff_00ff_00ffu64,
+            [(0, 1), (2, 3), (4, 5), (6, 7)],
+        ),
+        (16, 0x0000_ffff_0000_ffff, [(0, 2), (1, 3), (4, 6), (5, 7)]),
+        (32, 0x0000_0000_ffff_ffff, [(0, 4), (1, 5), (2, 6), (3, 7)]),
+    ] {
+        for (a, b) in pairs {
+            let t = ((x[a] >> shift) ^ x[b]) & mask;
+            x[b] ^= t;
+            x[a] ^= t << shift;
+        }
+    }
 }
 
 /// A byte range of the file held in memory, served to the page readers as if it
@@ -661,6 +732,40 @@ mod tests {
         let mut out = vec![0u8; rows * 5];
         transpose_into_rows(&block, rows, &mut out, 5, 2);
         assert_eq!(out, vec![0, 0, 1, 10, 0, 0, 0, 2, 20, 0, 0, 0, 3, 30, 0]);
+    }
+
+    #[test]
+    fn transpose_8x8_matches_the_definition() {
+        let mut x = [0u64; 8];
+        for (i, word) in x.iter_mut().enumerate() {
+            *word = u64::from_le_bytes(std::array::from_fn(|k| (i * 8 + k) as u8));
+        }
+        let original = x;
+        transpose_8x8(&mut x);
+        for i in 0..8 {
+            for k in 0..8 {
+                assert_eq!(x[i].to_le_bytes()[k], original[k].to_le_bytes()[i]);
+            }
+        }
+    }
+
+    #[test]
+    fn transpose_handles_full_tiles_and_ragged_edges() {
+        // 70 rows (a full band of 64 plus 6), 19 columns placed at column 3 of 25.
+        let (rows, columns, row_len, first) = (70, 19, 25, 3);
+        let block: Vec<u8> = (0..rows * columns).map(|i| (i * 31 % 251) as u8).collect();
+        let mut out = vec![0u8; rows * row_len];
+        transpose_into_rows(&block, rows, &mut out, row_len, first);
+        for r in 0..rows {
+            for c in 0..row_len {
+                let expected = if (first..first + columns).contains(&c) {
+                    block[(c - first) * rows + r]
+                } else {
+                    0
+                };
+                assert_eq!(out[r * row_len + c], expected, "row {r} column {c}");
+            }
+        }
     }
 
     #[test]

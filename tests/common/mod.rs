@@ -2,6 +2,8 @@
 //! read back what it wrote.
 #![allow(dead_code)]
 
+pub mod tables;
+
 use std::collections::BTreeMap;
 use std::io::Read;
 use std::path::{Path, PathBuf};
