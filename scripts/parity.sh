@@ -19,14 +19,9 @@ if [ "$#" -eq 0 ]; then
 fi
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-VENV="$ROOT/.venv-reference"
-PY="$VENV/bin/python"
-
-if [ ! -x "$PY" ]; then
-    echo "== creating $VENV"
-    python3 -m venv "$VENV"
-    "$VENV/bin/pip" install --quiet -r "$ROOT/scripts/requirements-reference.txt"
-fi
+# shellcheck source=scripts/reference-venv.sh
+. "$ROOT/scripts/reference-venv.sh"
+PY="$REFERENCE_PY"
 
 echo "== cargo build --release"
 (cd "$ROOT" && cargo build --release --quiet)

@@ -5,15 +5,23 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand};
 
+use crate::bench::BenchOptions;
 use crate::pipeline::ConvertOptions;
 use crate::steps::Geometry;
+use crate::synth::SynthOptions;
 use crate::table::ImageShape;
 
 const EXAMPLES: &str = "\
 Examples:
   pixelprep convert train_image_data_0.parquet train_image_data_1.parquet -o train.zip
   pixelprep convert data-samples/bengali_sample.parquet -o out/
-  pixelprep convert train_image_data_0.parquet -o train.zip --threads 1";
+  pixelprep convert train_image_data_0.parquet -o train.zip --threads 1
+
+Exit codes: 0 ok, 1 bad input or failure, 2 usage error, 130 interrupted.";
+
+const INSPECT_EXAMPLES: &str = "\
+Examples:
+  pixelprep inspect data-samples/bengali_sample.parquet";
 
 #[derive(Debug, Parser)]
 #[command(
@@ -34,7 +42,105 @@ pub enum Command {
     Convert(ConvertArgs),
 
     /// Describe Parquet pixel tables from their footers, without reading the pixels.
+    #[command(after_help = INSPECT_EXAMPLES)]
     Inspect(InspectArgs),
+
+    /// Time the conversion serially, then in parallel, and check both archives are identical.
+    #[command(after_help = BENCH_EXAMPLES)]
+    Bench(BenchArgs),
+
+    /// Write a realistic competition-like pixel table, for benchmarks without a download.
+    #[command(after_help = SYNTH_EXAMPLES)]
+    Synth(SynthArgs),
+}
+
+const BENCH_EXAMPLES: &str = "\
+Examples:
+  pixelprep bench train_image_data_0.parquet
+  pixelprep bench train_image_data_0.parquet --json";
+
+const SYNTH_EXAMPLES: &str = "\
+Examples:
+  pixelprep synth -o synthetic_50k.parquet --rows 50210
+  pixelprep synth -o many_groups.parquet --rows 10000 --row-group-size 1000 --seed 7";
+
+#[derive(Debug, Args)]
+pub struct BenchArgs {
+    /// Parquet files, as for convert.
+    #[arg(required = true, value_name = "INPUT")]
+    pub inputs: Vec<PathBuf>,
+
+    /// Threads of the parallel run [default: all cores].
+    #[arg(short = 'j', long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..))]
+    pub threads: Option<u16>,
+
+    #[command(flatten)]
+    pub geometry: GeometryArgs,
+
+    /// Print the results as JSON.
+    #[arg(long)]
+    pub json: bool,
+
+    /// Folder for the temporary archives [default: the system's temporary folder].
+    #[arg(long, value_name = "DIR")]
+    pub temp_dir: Option<PathBuf>,
+}
+
+impl BenchArgs {
+    pub fn to_options(&self, executable: PathBuf) -> BenchOptions {
+        BenchOptions {
+            executable,
+            inputs: self.inputs.clone(),
+            geometry: self.geometry.to_geometry(),
+            threads: self.threads.map_or_else(default_threads, usize::from),
+            temp_dir: self.temp_dir.clone().unwrap_or_else(std::env::temp_dir),
+        }
+    }
+}
+
+#[derive(Debug, Args)]
+pub struct SynthArgs {
+    /// The Parquet file to write.
+    #[arg(short, long, value_name = "FILE")]
+    pub output: PathBuf,
+
+    /// Number of images.
+    #[arg(long, value_parser = clap::value_parser!(u64).range(0..=100_000_000))]
+    pub rows: u64,
+
+    /// Seed: the same seed gives the same file.
+    #[arg(long, default_value_t = 0)]
+    pub seed: u64,
+
+    /// Rows per row group [default: all rows in one, like the competition files].
+    #[arg(long, value_parser = clap::value_parser!(u64).range(1..))]
+    pub row_group_size: Option<u64>,
+
+    /// Image height, in pixels.
+    #[arg(long, default_value_t = 137, value_parser = clap::value_parser!(u32).range(1..=65535))]
+    pub height: u32,
+
+    /// Image width, in pixels.
+    #[arg(long, default_value_t = 236, value_parser = clap::value_parser!(u32).range(1..=65535))]
+    pub width: u32,
+
+    /// Replace an existing file.
+    #[arg(long)]
+    pub force: bool,
+}
+
+impl SynthArgs {
+    pub fn to_options(&self) -> SynthOptions {
+        SynthOptions {
+            rows: self.rows as usize,
+            seed: self.seed,
+            row_group_size: self
+                .row_group_size
+                .map_or((self.rows as usize).max(1), |r| r as usize),
+            height: self.height as usize,
+            width: self.width as usize,
+        }
+    }
 }
 
 #[derive(Debug, Args)]

@@ -8,6 +8,7 @@
 //! into validated options for the binary.
 
 pub mod archive;
+pub mod bench;
 pub mod cli;
 pub mod decode;
 pub mod encode;
@@ -17,6 +18,7 @@ pub mod pipeline;
 pub mod progress;
 pub mod resize;
 pub mod steps;
+pub mod synth;
 pub mod table;
 
 pub use error::{Error, Result};
