@@ -247,8 +247,10 @@ impl Sink for ZipSink {
             return Err(io::Error::other("a write to the archive failed"));
         }
         let size = writer.position;
+        // Flushed, not fsynced: the rename guards against our own failures, as
+        // zipfile's output does not outlive a power cut either, and an fsync of
+        // hundreds of MB would cost seconds of every run.
         let file = writer.inner.into_inner().map_err(|e| e.into_error())?;
-        file.sync_all()?;
         drop(file);
         if force {
             temp.persist(&target).map_err(|e| e.error)?;

@@ -298,6 +298,24 @@ fn read_uleb128(data: &[u8], pos: &mut usize) -> Result<u64, DictionaryDecodeErr
     )))
 }
 
+/// 8 values of `width` bits are exactly `width` bytes: one u64 load.
+fn load_group(group: &[u8]) -> u64 {
+    let mut word = [0u8; 8];
+    word[..group.len()].copy_from_slice(group);
+    u64::from_le_bytes(word)
+}
+
+/// Unpacks whole groups of 8 values of `W` bits (`W < 8`; width 8 is a copy).
+fn unpack_groups<const W: usize>(packed: &[u8], out: &mut [u8]) {
+    let mask = (1u64 << W) - 1;
+    for (group, values) in packed.chunks_exact(W).zip(out.chunks_exact_mut(8)) {
+        let word = load_group(group);
+        for (i, slot) in values.iter_mut().enumerate() {
+            *slot = ((word >> (i * W)) & mask) as u8;
+        }
+    }
+}
+
 /// Parquet's RLE/bit-packing hybrid with `bit_width <= 8`, filling all of `out`.
 pub(crate) fn unpack_hybrid(
     data: &[u8],
@@ -343,18 +361,30 @@ pub(crate) fn unpack_hybrid(
                 filled += n;
                 continue;
             }
-            // 8 values of `width` bits are exactly `width` bytes: one u64 load each.
-            for group in packed.chunks_exact(width) {
-                let mut word = [0u8; 8];
-                word[..width].copy_from_slice(group);
-                let word = u64::from_le_bytes(word);
-                let n = 8.min(out.len() - filled);
-                for (i, slot) in out[filled..filled + n].iter_mut().enumerate() {
-                    *slot = ((word >> (i * width)) & mask) as u8;
-                }
-                filled += n;
-                if filled == out.len() {
-                    break;
+            // Whole groups of 8 first, with the width known at compile time.
+            let whole = groups.min((out.len() - filled) / 8);
+            let (fast, rest) = packed.split_at(whole * width);
+            let target = &mut out[filled..filled + whole * 8];
+            match width {
+                1 => unpack_groups::<1>(fast, target),
+                2 => unpack_groups::<2>(fast, target),
+                3 => unpack_groups::<3>(fast, target),
+                4 => unpack_groups::<4>(fast, target),
+                5 => unpack_groups::<5>(fast, target),
+                6 => unpack_groups::<6>(fast, target),
+                7 => unpack_groups::<7>(fast, target),
+                _ => target.copy_from_slice(fast),
+            }
+            filled += whole * 8;
+            // Then at most one group that the page's end cuts short.
+            if let Some(group) = rest.chunks_exact(width).next() {
+                if filled < out.len() {
+                    let word = load_group(group);
+                    let n = 8.min(out.len() - filled);
+                    for (i, slot) in out[filled..filled + n].iter_mut().enumerate() {
+                        *slot = ((word >> (i * width)) & mask) as u8;
+                    }
+                    filled += n;
                 }
             }
         }
@@ -391,6 +421,37 @@ mod tests {
         let mut out = [0u8; 10];
         unpack_hybrid(&data, 8, &mut out).unwrap();
         assert_eq!(out, [1, 2, 3, 4, 5, 6, 7, 8, 9, 9]);
+    }
+
+    /// Packs `values` LSB-first with `width` bits each, as one bit-packed run.
+    fn bit_packed_run(values: &[u8], width: usize) -> Vec<u8> {
+        let groups = values.len().div_ceil(8);
+        let mut bits = vec![0u8; groups * width];
+        for (i, &v) in values.iter().enumerate() {
+            for b in 0..width {
+                if v >> b & 1 == 1 {
+                    let bit = i * width + b;
+                    bits[bit / 8] |= 1 << (bit % 8);
+                }
+            }
+        }
+        let mut run = vec![(groups << 1 | 1) as u8];
+        run.extend(bits);
+        run
+    }
+
+    #[test]
+    fn every_width_unpacks_whole_and_partial_groups() {
+        for width in 1..=8usize {
+            for count in [1, 7, 8, 9, 16, 21] {
+                let values: Vec<u8> = (0..count)
+                    .map(|i| ((i * 37 + 11) % (1 << width)) as u8)
+                    .collect();
+                let mut out = vec![0u8; count];
+                unpack_hybrid(&bit_packed_run(&values, width), width as u8, &mut out).unwrap();
+                assert_eq!(out, values, "width {width}, count {count}");
+            }
+        }
     }
 
     #[test]

@@ -54,52 +54,77 @@ pub struct Crop {
     pub xmax: usize,
 }
 
-/// Steps 1-2: `x = 255 - pixel`, then `trunc(x * (255.0 / max))` with the division
-/// done once in f64, as numpy does. A constant image (max 0) becomes all zeros.
-/// Returns the normalized image and whether it was constant.
-pub fn invert_normalize(raw: &[u8]) -> (Vec<u8>, bool) {
-    // Inverting maps the raw minimum to the maximum.
-    let max = 255 - raw.iter().copied().min().unwrap_or(255);
-    if max == 0 {
-        return (vec![0; raw.len()], true);
-    }
-    let scale = 255.0f64 / max as f64;
-    let mut table = [0u8; 256];
-    for (raw_value, slot) in table.iter_mut().enumerate() {
-        let inverted = 255 - raw_value as u8;
-        *slot = (inverted as f64 * scale) as u8;
-    }
-    (raw.iter().map(|&p| table[p as usize]).collect(), false)
+/// Steps 1-2 as a table from raw pixel to normalized value: `x = 255 - pixel`, then
+/// `trunc(x * (255.0 / max))` with the division done once in f64, as numpy does. A
+/// constant image (max 0) becomes all zeros. A table lets later steps work on the
+/// raw pixels and normalize only the crop.
+#[derive(Debug, Clone)]
+pub struct Normalization {
+    table: [u8; 256],
+    /// The image was constant (max 0 after inversion).
+    pub constant: bool,
 }
 
-/// Step 3: first and last inner row and column holding a value above the ink
-/// threshold, in inner coordinates (offset by `BORDER`). `None` when there is none.
-pub fn ink_box(img: ArrayView2<u8>) -> Option<InkBox> {
-    let (h, w) = img.dim();
+impl Normalization {
+    pub fn of(raw: &[u8]) -> Self {
+        // Inverting maps the raw minimum to the maximum.
+        let max = 255 - raw.iter().copied().min().unwrap_or(255);
+        let mut table = [0u8; 256];
+        if max > 0 {
+            let scale = 255.0f64 / max as f64;
+            for (raw_value, slot) in table.iter_mut().enumerate() {
+                let inverted = 255 - raw_value as u8;
+                *slot = (inverted as f64 * scale) as u8;
+            }
+        }
+        Normalization {
+            table,
+            constant: max == 0,
+        }
+    }
+
+    /// The normalized value of a raw pixel.
+    pub fn value(&self, raw: u8) -> u8 {
+        self.table[raw as usize]
+    }
+
+    /// The largest raw value that normalizes above the ink threshold: the table
+    /// falls as raw values rise, so ink is exactly `raw <= limit`.
+    pub fn ink_limit(&self) -> Option<u8> {
+        (0..=255u8).rev().find(|&r| self.value(r) > INK_THRESHOLD)
+    }
+}
+
+/// Step 3: first and last inner row and column holding a pixel that normalizes
+/// above the ink threshold, in inner coordinates (offset by `BORDER`). `None` when
+/// there is none. Works on the raw image.
+pub fn ink_box(raw: ArrayView2<u8>, normalization: &Normalization) -> Option<InkBox> {
+    let limit = normalization.ink_limit()?;
+    let (h, w) = raw.dim();
     if h <= 2 * BORDER || w <= 2 * BORDER {
         return None;
     }
-    let inner = img.slice(s![BORDER..h - BORDER, BORDER..w - BORDER]);
-    // Running maxima instead of per-pixel branches: these loops vectorize.
-    let mut column_max = vec![0u8; w - 2 * BORDER];
+    let inner = raw.slice(s![BORDER..h - BORDER, BORDER..w - BORDER]);
+    // Running minima instead of per-pixel branches: these loops vectorize.
+    let mut column_min = vec![255u8; w - 2 * BORDER];
     let (mut rmin, mut rmax) = (None, 0);
     for (r, row) in inner.outer_iter().enumerate() {
         let row = row
             .to_slice()
             .expect("rows of a standard-layout array are contiguous");
-        let mut row_max = 0u8;
-        for (m, &v) in column_max.iter_mut().zip(row) {
-            *m = (*m).max(v);
-            row_max = row_max.max(v);
+        let mut row_min = 255u8;
+        for (m, &v) in column_min.iter_mut().zip(row) {
+            *m = (*m).min(v);
+            row_min = row_min.min(v);
         }
-        if row_max > INK_THRESHOLD {
+        if row_min <= limit {
             rmin.get_or_insert(r);
             rmax = r;
         }
     }
     let rmin = rmin?;
-    let cmin = column_max.iter().position(|&m| m > INK_THRESHOLD)?;
-    let cmax = column_max.iter().rposition(|&m| m > INK_THRESHOLD)?;
+    let cmin = column_min.iter().position(|&m| m <= limit)?;
+    let cmax = column_min.iter().rposition(|&m| m <= limit)?;
     Some(InkBox {
         rmin,
         rmax,
@@ -137,36 +162,46 @@ pub fn widen(ink: Option<InkBox>, height: usize, width: usize) -> Crop {
     }
 }
 
-/// Steps 5-6: crop, zero the noise, and pad with `(l - ly) / 2` rows above and below
-/// and `(l - lx) / 2` columns left and right, `l = max(lx, ly) + pad`.
-pub fn crop_denoise_pad(img: ArrayView2<u8>, crop: Crop, pad: usize) -> Array2<u8> {
-    let window = img.slice(s![crop.ymin..crop.ymax, crop.xmin..crop.xmax]);
+/// Steps 2, 5 and 6 on the crop: normalize, zero the noise, and pad with
+/// `(l - ly) / 2` rows above and below and `(l - lx) / 2` columns left and right,
+/// `l = max(lx, ly) + pad`.
+pub fn crop_denoise_pad(
+    raw: ArrayView2<u8>,
+    crop: Crop,
+    pad: usize,
+    normalization: &Normalization,
+) -> Array2<u8> {
+    let mut denoised = normalization.table;
+    for v in denoised.iter_mut() {
+        if *v < NOISE_THRESHOLD {
+            *v = 0;
+        }
+    }
+    let window = raw.slice(s![crop.ymin..crop.ymax, crop.xmin..crop.xmax]);
     let (ly, lx) = window.dim();
     let l = lx.max(ly) + pad;
     let (pad_y, pad_x) = ((l - ly) / 2, (l - lx) / 2);
     let mut out = Array2::<u8>::zeros((ly + 2 * pad_y, lx + 2 * pad_x));
     out.slice_mut(s![pad_y..pad_y + ly, pad_x..pad_x + lx])
-        .zip_mut_with(&window, |o, &v| {
-            *o = if v < NOISE_THRESHOLD { 0 } else { v };
-        });
+        .zip_mut_with(&window, |o, &v| *o = denoised[v as usize]);
     out
 }
 
 /// Steps 1-7 for one image of `geometry.height x geometry.width` raw pixels: the
 /// `size x size` result, and whether the image was blank (constant or no ink).
 pub fn transform(raw: &[u8], geometry: &Geometry) -> (Vec<u8>, bool) {
-    let (normalized, constant) = invert_normalize(raw);
-    let img = ArrayView2::from_shape((geometry.height, geometry.width), &normalized)
+    let normalization = Normalization::of(raw);
+    let img = ArrayView2::from_shape((geometry.height, geometry.width), raw)
         .expect("row length is checked against height x width when the table is opened");
-    let ink = ink_box(img);
+    let ink = ink_box(img, &normalization);
     let crop = widen(ink, geometry.height, geometry.width);
-    let padded = crop_denoise_pad(img, crop, geometry.pad);
+    let padded = crop_denoise_pad(img, crop, geometry.pad, &normalization);
     let (ph, pw) = padded.dim();
     let padded = padded
         .as_slice()
         .expect("freshly made arrays are contiguous");
     let resized = crate::resize::resize_linear(padded, pw, ph, geometry.size, geometry.size);
-    (resized, constant || ink.is_none())
+    (resized, normalization.constant || ink.is_none())
 }
 
 #[cfg(test)]
@@ -174,19 +209,23 @@ mod tests {
     use super::*;
     use ndarray::Array2;
 
+    fn normalized(raw: &[u8]) -> Vec<u8> {
+        let n = Normalization::of(raw);
+        raw.iter().map(|&r| n.value(r)).collect()
+    }
+
     #[test]
     fn normalize_inverts_and_stretches_to_255() {
-        let (y, constant) = invert_normalize(&[255, 205, 155]);
         // x = [0, 50, 100], max 100: scale 2.55, and 100 * 2.55 = 254.99999999999997
         // in f64, so even the maximum truncates to 254, exactly as numpy does.
-        assert_eq!(y, vec![0, 127, 254]);
-        assert!(!constant);
+        assert_eq!(normalized(&[255, 205, 155]), vec![0, 127, 254]);
+        assert!(!Normalization::of(&[255, 205, 155]).constant);
     }
 
     #[test]
     fn normalize_truncates_like_numpy_f64() {
         // max 254: scale = 255/254 in f64; 253 * scale = 253.996... truncates to 253.
-        let (y, _) = invert_normalize(&[1, 2, 100]);
+        let y = normalized(&[1, 2, 100]);
         assert_eq!(y, vec![255, 253, 155]);
         let scale = 255.0f64 / 254.0;
         assert_eq!(y[2], (155.0f64 * scale) as u8);
@@ -194,41 +233,63 @@ mod tests {
 
     #[test]
     fn constant_image_normalizes_to_zeros() {
-        let (y, constant) = invert_normalize(&[255; 12]);
-        assert_eq!(y, vec![0; 12]);
-        assert!(constant);
-        // Constant at another level is also max 0 after inversion only for 255;
-        // a constant dark image has max > 0 and stretches to 255 everywhere.
-        let (y, constant) = invert_normalize(&[0; 4]);
-        assert_eq!(y, vec![255; 4]);
-        assert!(!constant);
+        assert_eq!(normalized(&[255; 12]), vec![0; 12]);
+        assert!(Normalization::of(&[255; 12]).constant);
+        assert_eq!(Normalization::of(&[255; 12]).ink_limit(), None);
+        // A constant dark image has max > 0 and stretches to 255 everywhere.
+        assert_eq!(normalized(&[0; 4]), vec![255; 4]);
+        assert!(!Normalization::of(&[0; 4]).constant);
+    }
+
+    #[test]
+    fn ink_limit_is_the_last_raw_value_above_80() {
+        // With a black pixel the scale is 1: normalized = 255 - raw, so 81 <=> raw 174.
+        let n = Normalization::of(&[0, 255]);
+        assert_eq!(n.ink_limit(), Some(174));
+        assert_eq!(n.value(174), 81);
+        assert_eq!(n.value(175), 80);
+    }
+
+    /// A white raw image with the given dark pixels, and its normalization.
+    fn raw_image(h: usize, w: usize, dark: &[((usize, usize), u8)]) -> Array2<u8> {
+        let mut img = Array2::<u8>::from_elem((h, w), 255);
+        for &(at, v) in dark {
+            img[at] = v;
+        }
+        img
     }
 
     #[test]
     fn ink_box_reports_inner_coordinates() {
-        let mut img = Array2::<u8>::zeros((30, 40));
-        img[[12, 20]] = 81; // inner (7, 15)
-        img[[15, 9]] = 200; // inner (10, 4)
-        img[[2, 2]] = 255; // in the border: ignored
-        let b = ink_box(img.view()).unwrap();
+        let img = raw_image(
+            30,
+            40,
+            &[
+                ((12, 20), 174), // inner (7, 15), normalizes to 81
+                ((15, 9), 55),   // inner (10, 4)
+                ((2, 2), 0),     // in the border: ignored, but sets the scale to 1
+            ],
+        );
+        let n = Normalization::of(img.as_slice().unwrap());
         assert_eq!(
-            b,
-            InkBox {
+            ink_box(img.view(), &n),
+            Some(InkBox {
                 rmin: 7,
                 rmax: 10,
                 cmin: 4,
                 cmax: 15
-            }
+            })
         );
     }
 
     #[test]
     fn threshold_is_strictly_above_80() {
-        let mut img = Array2::<u8>::zeros((20, 20));
-        img[[10, 10]] = 80;
-        assert_eq!(ink_box(img.view()), None);
-        img[[10, 10]] = 81;
-        assert!(ink_box(img.view()).is_some());
+        let img = raw_image(20, 20, &[((1, 1), 0), ((10, 10), 175)]);
+        let n = Normalization::of(img.as_slice().unwrap());
+        assert_eq!(n.value(175), 80);
+        assert_eq!(ink_box(img.view(), &n), None);
+        let img = raw_image(20, 20, &[((1, 1), 0), ((10, 10), 174)]);
+        assert!(ink_box(img.view(), &n).is_some());
     }
 
     #[test]
@@ -289,9 +350,14 @@ mod tests {
         );
     }
 
+    /// A normalization with scale 1: normalized = 255 - raw.
+    fn identity_scale() -> Normalization {
+        Normalization::of(&[0])
+    }
+
     #[test]
     fn odd_padding_loses_a_line() {
-        let img = Array2::<u8>::from_elem((10, 7), 100);
+        let img = Array2::<u8>::from_elem((10, 7), 155); // normalizes to 100
         let crop = Crop {
             ymin: 0,
             ymax: 10,
@@ -299,7 +365,7 @@ mod tests {
             xmax: 7,
         };
         // l = 10 + 3 = 13: rows (13-10)/2 = 1 each side, cols (13-7)/2 = 3 each side.
-        let out = crop_denoise_pad(img.view(), crop, 3);
+        let out = crop_denoise_pad(img.view(), crop, 3, &identity_scale());
         assert_eq!(out.dim(), (12, 13));
         assert_eq!(out[[0, 5]], 0);
         assert_eq!(out[[1, 3]], 100);
@@ -310,14 +376,15 @@ mod tests {
 
     #[test]
     fn noise_below_28_is_zeroed_only_inside_the_crop() {
-        let img = Array2::<u8>::from_shape_vec((2, 3), vec![27, 28, 200, 0, 5, 29]).unwrap();
+        // Raw values normalizing to 27, 28, 200 / 0, 5, 29.
+        let img = Array2::<u8>::from_shape_vec((2, 3), vec![228, 227, 55, 255, 250, 226]).unwrap();
         let crop = Crop {
             ymin: 0,
             ymax: 2,
             xmin: 0,
             xmax: 3,
         };
-        let out = crop_denoise_pad(img.view(), crop, 0);
+        let out = crop_denoise_pad(img.view(), crop, 0, &identity_scale());
         // l = 3: rows (3-2)/2 = 0 padding, so the odd line is lost.
         assert_eq!(out.as_slice().unwrap(), &[0, 28, 200, 0, 0, 29]);
     }

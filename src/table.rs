@@ -29,9 +29,19 @@ use crate::error::{Error, Location, Result};
 const PANDAS_INDEX_PREFIX: &str = "__index_level_";
 /// The id column's name in the competition files.
 pub const ID_COLUMN: &str = "image_id";
-/// Pixel columns decoded per parallel step: enough work per step for every thread,
-/// small enough that the column-major scratch stays in the tens of MB.
-const COLUMN_BLOCK: usize = 256;
+/// Pixel columns decoded per parallel step, at most: wide blocks make each row's
+/// share of a block a long contiguous run (2 KB), which the transpose writes at
+/// memory speed; fewer blocks also mean fewer pauses between parallel steps.
+const MAX_COLUMN_BLOCK: usize = 2048;
+/// Bytes of column-major scratch per block, at most (a block of `rows` values per column).
+const MAX_BLOCK_SCRATCH: usize = 128 << 20;
+
+/// Columns per block for a row group of `rows` rows: a multiple of 8 (the
+/// transpose's tile) that keeps the scratch within its bound.
+fn column_block(rows: usize) -> usize {
+    let by_memory = MAX_BLOCK_SCRATCH / rows.max(1);
+    (by_memory.clamp(8, MAX_COLUMN_BLOCK) / 8) * 8
+}
 
 /// Image dimensions in pixels.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -306,13 +316,15 @@ impl PixelTable {
     ) -> Result<()> {
         let rows = self.row_group_rows(row_group);
         let row_len = self.pixel_columns.len();
-        out.clear();
-        out.resize(rows * row_len, 0);
+        // Free the last row group's pixels before taking memory for these.
+        *out = Vec::new();
+        *out = zeroed_huge(rows * row_len);
         if rows == 0 {
             return Ok(());
         }
-        let mut scratch = vec![0u8; COLUMN_BLOCK.min(row_len) * rows];
-        for (block_index, block) in self.pixel_columns.chunks(COLUMN_BLOCK).enumerate() {
+        let block_columns = column_block(rows);
+        let mut scratch = zeroed_huge(block_columns.min(row_len) * rows);
+        for (block_index, block) in self.pixel_columns.chunks(block_columns).enumerate() {
             let window = self.read_window(row_group, block)?;
             let scratch = &mut scratch[..block.len() * rows];
             scratch
@@ -322,7 +334,7 @@ impl PixelTable {
                     self.decode_pixel_column(window.clone(), row_group, column, column_out)
                         .map_err(|fault| self.fault_error(fault, column, first_row, ids))
                 })?;
-            transpose_into_rows(scratch, rows, out, row_len, block_index * COLUMN_BLOCK);
+            transpose_into_rows(scratch, rows, out, row_len, block_index * block_columns);
         }
         Ok(())
     }
@@ -605,6 +617,32 @@ where
     Ok(())
 }
 
+/// A zeroed buffer of `len` bytes. Large ones come fresh from the kernel (so zeroing
+/// costs nothing up front) and are asked to use huge pages: the transpose writes
+/// every row of a row group once per column block, and with 4 KB pages nearly every
+/// row is its own TLB miss.
+fn zeroed_huge(len: usize) -> Vec<u8> {
+    let buffer = vec![0u8; len];
+    const HUGE: usize = 2 << 20;
+    if len >= 2 * HUGE {
+        let start = buffer.as_ptr() as usize;
+        let aligned = start.next_multiple_of(HUGE);
+        let end = (start + len) / HUGE * HUGE;
+        if end > aligned {
+            // SAFETY: advice only, on whole pages inside a live allocation we own;
+            // MADV_HUGEPAGE never changes the memory's contents. Failure is harmless.
+            unsafe {
+                libc::madvise(
+                    aligned as *mut libc::c_void,
+                    end - aligned,
+                    libc::MADV_HUGEPAGE,
+                );
+            }
+        }
+    }
+    buffer
+}
+
 /// Copies a column-major block (`block.len() / rows` columns of `rows` values) into
 /// columns `first_column..` of the row-major `out`, in parallel over bands of rows,
 /// 8 x 8 bytes at a time.
@@ -735,6 +773,18 @@ mod tests {
     }
 
     #[test]
+    fn column_blocks_are_wide_but_bounded() {
+        assert_eq!(column_block(36), MAX_COLUMN_BLOCK);
+        assert_eq!(column_block(50_210), 2048);
+        let block = column_block(1_000_000);
+        assert!(
+            block % 8 == 0 && block * 1_000_000 <= MAX_BLOCK_SCRATCH,
+            "{block}"
+        );
+        assert_eq!(column_block(usize::MAX), 8);
+    }
+
+    #[test]
     fn transpose_8x8_matches_the_definition() {
         let mut x = [0u64; 8];
         for (i, word) in x.iter_mut().enumerate() {
@@ -742,9 +792,9 @@ mod tests {
         }
         let original = x;
         transpose_8x8(&mut x);
-        for i in 0..8 {
-            for k in 0..8 {
-                assert_eq!(x[i].to_le_bytes()[k], original[k].to_le_bytes()[i]);
+        for (i, row) in x.iter().enumerate() {
+            for (k, column) in original.iter().enumerate() {
+                assert_eq!(row.to_le_bytes()[k], column.to_le_bytes()[i]);
             }
         }
     }
