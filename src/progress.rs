@@ -32,7 +32,7 @@ impl ProgressMode {
     }
 }
 
-/// Seconds between two plain progress lines.
+/// Time between two plain progress lines.
 const LINE_INTERVAL: Duration = Duration::from_secs(5);
 
 struct LineState {
@@ -48,6 +48,7 @@ pub struct Reporter {
     bar: OnceLock<ProgressBar>,
     lines: Mutex<LineState>,
     label: String,
+    line_interval: Duration,
 }
 
 impl Reporter {
@@ -63,7 +64,14 @@ impl Reporter {
                 total: 0,
             }),
             label: label.to_owned(),
+            line_interval: LINE_INTERVAL,
         }
+    }
+
+    /// Prints plain lines this often instead of every 5 s.
+    pub fn with_line_interval(mut self, interval: Duration) -> Self {
+        self.line_interval = interval;
+        self
     }
 
     fn bar(&self) -> Option<&ProgressBar> {
@@ -145,7 +153,7 @@ impl Progress for Reporter {
             ProgressMode::Lines => {
                 let mut state = self.lines.lock().unwrap();
                 state.done += images;
-                if state.last_line.elapsed() >= LINE_INTERVAL {
+                if state.last_line.elapsed() >= self.line_interval {
                     state.last_line = Instant::now();
                     eprintln!(
                         "{}",

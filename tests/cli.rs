@@ -1,0 +1,125 @@
+//! What a Rust CLI user expects: --version, -j, help examples that match the README,
+//! exit codes shells can test, results on stdout and errors on stderr.
+
+mod common;
+
+use common::*;
+
+#[test]
+fn version_prints_name_and_version() {
+    let out = pixelprep_ok(["--version"]);
+    assert_eq!(
+        out.trim(),
+        format!("pixelprep {}", env!("CARGO_PKG_VERSION"))
+    );
+}
+
+#[test]
+fn every_help_example_is_in_the_readme() {
+    let readme = std::fs::read_to_string(repo().join("README.md")).unwrap();
+    let mut examples = 0;
+    for command in [
+        &["--help"][..],
+        &["convert", "--help"],
+        &["inspect", "--help"],
+        &["bench", "--help"],
+        &["synth", "--help"],
+    ] {
+        let help = pixelprep_ok(command);
+        for line in help
+            .lines()
+            .filter(|l| l.trim_start().starts_with("pixelprep "))
+        {
+            examples += 1;
+            assert!(
+                readme.contains(line.trim()),
+                "`{}` example missing from README.md: {line:?}",
+                command.join(" ")
+            );
+        }
+    }
+    assert!(examples >= 8, "only {examples} examples found in --help");
+}
+
+#[test]
+fn usage_errors_exit_2_on_stderr() {
+    for args in [
+        &["convert"][..],
+        &["convert", "x.parquet"],
+        &["frobnicate"],
+        &["convert", "a", "-o", "b", "-j", "0"],
+    ] {
+        let out = pixelprep(args);
+        assert_eq!(out.status.code(), Some(2), "{args:?}");
+        assert!(
+            out.stdout.is_empty(),
+            "{args:?}: usage errors print nothing on stdout"
+        );
+        assert!(
+            stderr(&out).starts_with("error:"),
+            "{args:?}: {}",
+            stderr(&out)
+        );
+    }
+}
+
+#[test]
+fn short_j_sets_threads_and_summary_goes_to_stdout() {
+    let dir = tempfile::tempdir().unwrap();
+    let out_zip = dir.path().join("j.zip");
+    let out = pixelprep(convert_args(
+        &[&sample()],
+        &out_zip,
+        &["-j", "1", "--quiet"],
+    ));
+    assert!(out.status.success(), "{}", stderr(&out));
+    let stdout = String::from_utf8(out.stdout.clone()).unwrap();
+    assert_eq!(stdout.lines().count(), 1, "one summary line: {stdout}");
+    assert!(stdout.contains("images/s"), "{stdout}");
+    assert!(
+        out.stderr.is_empty(),
+        "--quiet prints no progress: {}",
+        stderr(&out)
+    );
+}
+
+#[test]
+fn progress_in_a_notebook_is_plain_lines_then_the_summary() {
+    // stderr is a pipe here, as in a notebook cell: plain lines, never "\r" redraws.
+    let dir = tempfile::tempdir().unwrap();
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_pixelprep"))
+        .args(convert_args(&[&sample()], &dir.path().join("p.zip"), &[]))
+        .env("PIXELPREP_PROGRESS_INTERVAL_MS", "0")
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    let err = stderr(&out);
+    assert!(!err.contains('\r'), "{err:?}");
+    assert!(
+        err.lines()
+            .any(|l| l.starts_with("convert: 36 of 36 images (100%), ") && l.contains("images/s")),
+        "no progress line: {err:?}"
+    );
+    let stdout = String::from_utf8(out.stdout).unwrap();
+    assert!(
+        stdout.starts_with("36 images, 2 blank, from 1 file into "),
+        "{stdout}"
+    );
+}
+
+#[test]
+fn quiet_prints_no_progress_lines() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_pixelprep"))
+        .args(convert_args(
+            &[&sample()],
+            &dir.path().join("q.zip"),
+            &["--quiet"],
+        ))
+        .env("PIXELPREP_PROGRESS_INTERVAL_MS", "0")
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    assert_eq!(stderr(&out), "");
+    assert!(String::from_utf8(out.stdout).unwrap().contains("36 images"));
+}
