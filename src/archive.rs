@@ -52,6 +52,13 @@ pub fn is_zip_path(path: &Path) -> bool {
         .is_some_and(|e| e.eq_ignore_ascii_case("zip"))
 }
 
+/// Temporary files are private (0600) by default; the outputs they become should
+/// be ordinary files, 0666 less the umask, like any other program's.
+fn ordinary_file_permissions() -> std::fs::Permissions {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::Permissions::from_mode(0o666)
+}
+
 /// Where the encoded images go.
 pub trait Sink: Send {
     /// Adds one image under `name`.
@@ -193,6 +200,7 @@ impl ZipSink {
         let temp = tempfile::Builder::new()
             .prefix(&format!(".{file_name}."))
             .suffix(".partial")
+            .permissions(ordinary_file_permissions())
             .tempfile_in(&parent)
             .map_err(|e| write_error(target, e))?;
         let file = temp
@@ -315,6 +323,7 @@ impl Sink for FolderSink {
         let mut temp = tempfile::Builder::new()
             .prefix(".pixelprep.")
             .suffix(".partial")
+            .permissions(ordinary_file_permissions())
             .tempfile_in(&self.dir)?;
         // Through the `File`: `NamedTempFile`'s own errors name the temporary path,
         // which is gone by the time the error is shown.

@@ -1,6 +1,8 @@
 //! 8-bit grayscale PNG encoding. `Compression::Fast` (fdeflate) is ten times
 //! faster than the balanced level for 10% larger files (SPEC section 5), and the
-//! archive stores PNGs uncompressed, so file size is the user's only cost.
+//! archive stores PNGs uncompressed, so file size is the user's only cost. The
+//! filter is fixed to Paeth: trying all five per row (the adaptive default) cost a
+//! quarter of the encoding's instructions for files 1-3% smaller.
 
 /// Encodes a `width x height` grayscale image.
 pub fn encode_png(pixels: &[u8], width: usize, height: usize) -> Vec<u8> {
@@ -10,6 +12,7 @@ pub fn encode_png(pixels: &[u8], width: usize, height: usize) -> Vec<u8> {
     encoder.set_color(png::ColorType::Grayscale);
     encoder.set_depth(png::BitDepth::Eight);
     encoder.set_compression(png::Compression::Fast);
+    encoder.set_filter(png::Filter::Paeth);
     let mut writer = encoder
         .write_header()
         .expect("writing a PNG header to memory cannot fail");

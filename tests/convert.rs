@@ -97,3 +97,20 @@ fn plain_uncompressed_pages_match_golden() {
         &layout_golden(),
     );
 }
+
+#[test]
+fn outputs_get_ordinary_file_permissions_not_the_temp_files_0600() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tempfile::tempdir().unwrap();
+    // What this process's umask gives an ordinary new file.
+    let reference = dir.path().join("ordinary");
+    std::fs::write(&reference, b"").unwrap();
+    let ordinary = std::fs::metadata(&reference).unwrap().permissions().mode() & 0o777;
+    let zip = dir.path().join("p.zip");
+    let folder = dir.path().join("p");
+    pixelprep_ok(convert_args(&[&sample()], &zip, &[]));
+    pixelprep_ok(convert_args(&[&sample()], &folder, &[]));
+    let mode = |p: &std::path::Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
+    assert_eq!(mode(&zip), ordinary);
+    assert_eq!(mode(&folder.join("Train_0.png")), ordinary);
+}
