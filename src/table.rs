@@ -11,6 +11,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use bytes::Bytes;
+use memmap2::{Advice, Mmap, UncheckedAdvice};
 use parquet::basic::{Encoding, Type as PhysicalType};
 use parquet::column::page::PageReader;
 use parquet::column::reader::{get_column_reader, get_typed_column_reader};
@@ -59,8 +60,9 @@ impl ImageShape {
 /// An opened pixel table whose layout has been checked against an image shape.
 pub struct PixelTable {
     path: PathBuf,
-    file: Arc<File>,
-    file_len: u64,
+    /// The whole file, mapped: page readers get zero-copy slices of it.
+    data: Bytes,
+    map: Arc<Mmap>,
     metadata: ParquetMetaData,
     id_column: usize,
     pixel_columns: Vec<usize>,
@@ -125,6 +127,14 @@ impl PixelTable {
     pub fn open_any_shape(path: &Path) -> Result<Self> {
         let (file, metadata) = open_footer(path)?;
         let file_len = file.len();
+        // SAFETY: the mapping is read-only and lives as long as the table. Like any
+        // reader, we cannot vouch for a file another process rewrites while we read.
+        let map = Arc::new(
+            unsafe { Mmap::map(&file) }.map_err(|source| Error::OpenInput {
+                path: path.to_path_buf(),
+                source,
+            })?,
+        );
         let schema = metadata.file_metadata().schema_descr();
         let here = || Location::file(path);
 
@@ -164,8 +174,8 @@ impl PixelTable {
         }
         Ok(PixelTable {
             path: path.to_path_buf(),
-            file: Arc::new(file),
-            file_len,
+            data: Bytes::from_owner(SharedMap(map.clone())),
+            map,
             metadata,
             id_column,
             pixel_columns,
@@ -200,35 +210,38 @@ impl PixelTable {
         self.metadata.file_metadata().schema_descr().columns()[column].name()
     }
 
-    /// Reads the pixel column chunks `columns` of `row_group` with one read: in the
-    /// files we meet they are contiguous, and one read per block beats one per column.
-    fn read_window(&self, row_group: usize, columns: &[usize]) -> Result<Arc<ByteWindow>> {
+    /// The bytes of the file holding the chunks of `columns` in `row_group`
+    /// (checked to lie inside the file when it was opened).
+    fn chunk_span(&self, row_group: usize, columns: &[usize]) -> (usize, usize) {
         let rg = self.metadata.row_group(row_group);
         let (mut start, mut end) = (u64::MAX, 0u64);
         for &c in columns {
             let (s, len) = rg.column(c).byte_range();
             start = start.min(s);
-            end = end.max(s.saturating_add(len));
+            end = end.max(s + len);
         }
-        let at = || Location::file(&self.path).with_column(self.column_name(columns[0]));
-        if end > self.file_len || start > end {
-            return Err(Error::Corrupt {
-                at: at(),
-                source: ParquetError::EOF(format!(
-                    "column data ends at byte {end} but the file has {} bytes",
-                    self.file_len
-                )),
-            });
+        (start.min(end) as usize, end as usize)
+    }
+
+    /// Asks the kernel to read a span ahead (a no-op when it is cached already).
+    fn prefetch(&self, (start, end): (usize, usize)) {
+        let _ = self.map.advise_range(Advice::WillNeed, start, end - start);
+    }
+
+    /// Drops a decoded span from this process's memory; the page cache keeps it. The
+    /// mapped file would otherwise count in full towards peak memory.
+    fn release(&self, (start, end): (usize, usize)) {
+        let page = 4096;
+        let start = start / page * page;
+        let end = end.div_ceil(page).saturating_mul(page).min(self.map.len());
+        if end > start {
+            // SAFETY: the mapping is a read-only file mapping: dropped pages read the
+            // file again if touched, so no data is lost or changed.
+            let _ = unsafe {
+                self.map
+                    .unchecked_advise_range(UncheckedAdvice::DontNeed, start, end - start)
+            };
         }
-        let data = self
-            .file
-            .get_bytes(start, (end - start) as usize)
-            .map_err(|source| Error::Corrupt { at: at(), source })?;
-        Ok(Arc::new(ByteWindow {
-            start,
-            data,
-            file_len: self.file_len,
-        }))
     }
 
     fn page_reader<R: ChunkReader + 'static>(
@@ -259,9 +272,8 @@ impl PixelTable {
             at: at().with_row(first_row),
             source,
         };
-        let window = self.read_window(row_group, &[self.id_column])?;
         let pages = self
-            .page_reader(window, row_group, self.id_column)
+            .page_reader(Arc::new(self.data.clone()), row_group, self.id_column)
             .map_err(corrupt)?;
         let mut reader =
             get_typed_column_reader::<ByteArrayType>(get_column_reader(descr.clone(), pages));
@@ -324,16 +336,22 @@ impl PixelTable {
         }
         let block_columns = column_block(rows);
         let mut scratch = zeroed_huge(block_columns.min(row_len) * rows);
-        for (block_index, block) in self.pixel_columns.chunks(block_columns).enumerate() {
-            let window = self.read_window(row_group, block)?;
+        let blocks: Vec<&[usize]> = self.pixel_columns.chunks(block_columns).collect();
+        let source = Arc::new(self.data.clone());
+        for (block_index, block) in blocks.iter().enumerate() {
+            let span = self.chunk_span(row_group, block);
+            if let Some(next) = blocks.get(block_index + 1) {
+                self.prefetch(self.chunk_span(row_group, next));
+            }
             let scratch = &mut scratch[..block.len() * rows];
             scratch
                 .par_chunks_mut(rows)
                 .zip(block.par_iter())
                 .try_for_each(|(column_out, &column)| {
-                    self.decode_pixel_column(window.clone(), row_group, column, column_out)
+                    self.decode_pixel_column(&source, row_group, column, column_out)
                         .map_err(|fault| self.fault_error(fault, column, first_row, ids))
                 })?;
+            self.release(span);
             transpose_into_rows(scratch, rows, out, row_len, block_index * block_columns);
         }
         Ok(())
@@ -341,20 +359,20 @@ impl PixelTable {
 
     fn decode_pixel_column(
         &self,
-        window: Arc<ByteWindow>,
+        source: &Arc<Bytes>,
         row_group: usize,
         column: usize,
         out: &mut [u8],
     ) -> std::result::Result<(), PixelFault> {
         let descr = self.metadata.file_metadata().schema_descr().column(column);
-        let pages = self.page_reader(window.clone(), row_group, column)?;
+        let pages = self.page_reader(source.clone(), row_group, column)?;
         match decode_dictionary_column(pages, &descr, out) {
             Ok(()) => return Ok(()),
             Err(DictionaryDecodeError::Fault(fault)) => return Err(fault),
             // Not dictionary-encoded all through: read it again the general way.
             Err(DictionaryDecodeError::Unsupported) => {}
         }
-        let pages = self.page_reader(window, row_group, column)?;
+        let pages = self.page_reader(source.clone(), row_group, column)?;
         match descr.physical_type() {
             PhysicalType::INT32 => decode_generic::<Int32Type>(pages, descr, out),
             PhysicalType::INT64 => decode_generic::<Int64Type>(pages, descr, out),
@@ -710,51 +728,12 @@ fn transpose_8x8(x: &mut [u64; 8]) {
     }
 }
 
-/// A byte range of the file held in memory, served to the page readers as if it
-/// were the file: offsets are file offsets.
-struct ByteWindow {
-    start: u64,
-    data: Bytes,
-    file_len: u64,
-}
+/// The mapping as a `Bytes` owner, shared with [`PixelTable::map`].
+struct SharedMap(Arc<Mmap>);
 
-impl ByteWindow {
-    fn slice(&self, start: u64, len: usize) -> std::result::Result<Bytes, ParquetError> {
-        let offset = start
-            .checked_sub(self.start)
-            .map(|o| o as usize)
-            .filter(|&o| o.checked_add(len).is_some_and(|e| e <= self.data.len()))
-            .ok_or_else(|| {
-                ParquetError::EOF(format!(
-                    "page at byte {start} (+{len}) lies outside its column chunk"
-                ))
-            })?;
-        Ok(self.data.slice(offset..offset + len))
-    }
-}
-
-impl Length for ByteWindow {
-    fn len(&self) -> u64 {
-        self.file_len
-    }
-}
-
-impl ChunkReader for ByteWindow {
-    type T = bytes::buf::Reader<Bytes>;
-
-    fn get_read(&self, start: u64) -> std::result::Result<Self::T, ParquetError> {
-        use bytes::Buf;
-        let end = self.start + self.data.len() as u64;
-        let len = end.checked_sub(start).ok_or_else(|| {
-            ParquetError::EOF(format!(
-                "read at byte {start} lies outside its column chunk"
-            ))
-        })?;
-        Ok(self.slice(start, len as usize)?.reader())
-    }
-
-    fn get_bytes(&self, start: u64, length: usize) -> std::result::Result<Bytes, ParquetError> {
-        self.slice(start, length)
+impl AsRef<[u8]> for SharedMap {
+    fn as_ref(&self) -> &[u8] {
+        &self.0
     }
 }
 
@@ -816,18 +795,5 @@ mod tests {
                 assert_eq!(out[r * row_len + c], expected, "row {r} column {c}");
             }
         }
-    }
-
-    #[test]
-    fn byte_window_serves_file_offsets_and_refuses_outside() {
-        let window = ByteWindow {
-            start: 100,
-            data: Bytes::from_static(b"abcdef"),
-            file_len: 1000,
-        };
-        assert_eq!(&window.get_bytes(102, 3).unwrap()[..], b"cde");
-        assert!(window.get_bytes(99, 2).is_err());
-        assert!(window.get_bytes(104, 3).is_err());
-        assert_eq!(window.len(), 1000);
     }
 }
