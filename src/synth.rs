@@ -21,12 +21,17 @@ use parquet::basic::{Compression, LogicalType, Repetition, Type as PhysicalType}
 use parquet::column::writer::{get_column_writer, get_typed_column_writer, ColumnCloseResult};
 use parquet::data_type::{ByteArray, ByteArrayType, DataType, Int32Type, Int64Type};
 use parquet::errors::ParquetError;
+use parquet::file::metadata::KeyValue;
 use parquet::file::properties::{
     EnabledStatistics, WriterProperties, WriterPropertiesPtr, WriterVersion,
 };
 use parquet::file::writer::{SerializedFileWriter, SerializedPageWriter, TrackedWrite};
 use parquet::schema::types::{ColumnDescPtr, Type, TypePtr};
 use rayon::prelude::*;
+
+/// The `pandas` footer key of a pandas-written table, trimmed to what pandas needs
+/// (columns it does not list are read with their Arrow types, here uint8).
+const PANDAS_METADATA: &str = r#"{"index_columns": ["__index_level_0__"], "column_indexes": [{"name": null, "field_name": null, "pandas_type": "unicode", "numpy_type": "str", "metadata": {"encoding": "UTF-8"}}], "columns": [{"name": "image_id", "field_name": "image_id", "pandas_type": "object", "numpy_type": "str", "metadata": null}, {"name": null, "field_name": "__index_level_0__", "pandas_type": "int64", "numpy_type": "int64", "metadata": null}], "attributes": {}, "creator": {"library": "pixelprep synth"}}"#;
 
 /// What to generate.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -189,6 +194,13 @@ fn writer_properties() -> Arc<WriterProperties> {
             // they would only make the footer bigger and the writer slower.
             .set_statistics_enabled(EnabledStatistics::None)
             .set_offset_index_disabled(true)
+            // pandas reads `__index_level_0__` as the index only if this key says so,
+            // as in the competition files; without it `df.iloc[:, 1:]` (the
+            // reference kernel) would take the index for a pixel column.
+            .set_key_value_metadata(Some(vec![KeyValue::new(
+                "pandas".to_string(),
+                PANDAS_METADATA.to_string(),
+            )]))
             .set_bloom_filter_enabled(false)
             .build(),
     )
@@ -968,6 +980,15 @@ mod tests {
 
         let reader = SerializedFileReader::new(std::fs::File::open(&path).unwrap()).unwrap();
         let metadata = reader.metadata();
+        // pandas must read the stored index as the index, as with the competition files.
+        let pandas = metadata
+            .file_metadata()
+            .key_value_metadata()
+            .and_then(|kv| kv.iter().find(|k| k.key == "pandas"))
+            .and_then(|k| k.value.clone())
+            .expect("a pandas key");
+        let pandas: serde_json::Value = serde_json::from_str(&pandas).unwrap();
+        assert_eq!(pandas["index_columns"][0], "__index_level_0__");
         assert_eq!(metadata.file_metadata().num_rows(), rows as i64);
         assert_eq!(metadata.file_metadata().version(), 1);
         assert_eq!(reader.num_row_groups(), 3);
