@@ -147,8 +147,8 @@ fn cleanup_note(path: &std::path::Path, written: Option<u64>) -> String {
 }
 
 impl Error {
-    /// True for errors in the input data or arguments (as opposed to I/O on the output,
-    /// interruption or internal failures). Used to pick an exit code.
+    /// True when the run was stopped by Ctrl-C or SIGTERM (exit code 130), also when
+    /// the interruption is reported with the count of images already written.
     pub fn is_interrupted(&self) -> bool {
         match self {
             Error::Interrupted { .. } => true,

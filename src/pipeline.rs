@@ -7,7 +7,7 @@ use std::collections::HashMap;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use crossbeam_channel::{bounded, Receiver};
 use rayon::prelude::*;
@@ -69,7 +69,7 @@ pub trait Progress: Sync {
     fn warn(&self, _message: &str) {}
 }
 
-/// Progress that reports nothing.
+/// Progress that reports nothing, for library callers.
 pub struct Silent;
 impl Progress for Silent {}
 
@@ -349,10 +349,6 @@ pub fn convert(
         blanks: counts.1,
         skipped: counts.2,
         output_bytes,
-        seconds: duration_seconds(elapsed),
+        seconds: elapsed.as_secs_f64(),
     })
-}
-
-fn duration_seconds(d: Duration) -> f64 {
-    d.as_secs_f64()
 }
