@@ -67,8 +67,6 @@ pub trait Sink: Send {
     fn finish(self: Box<Self>) -> io::Result<u64>;
     /// Images added so far.
     fn written(&self) -> u64;
-    /// The final path.
-    fn path(&self) -> &Path;
     /// True where a failure leaves the images written so far in place (folders).
     fn keeps_partial_output(&self) -> bool;
 }
@@ -273,10 +271,6 @@ impl Sink for ZipSink {
         self.written
     }
 
-    fn path(&self) -> &Path {
-        &self.target
-    }
-
     fn keeps_partial_output(&self) -> bool {
         false
     }
@@ -340,10 +334,6 @@ impl Sink for FolderSink {
 
     fn written(&self) -> u64 {
         self.written
-    }
-
-    fn path(&self) -> &Path {
-        &self.dir
     }
 
     fn keeps_partial_output(&self) -> bool {

@@ -141,11 +141,13 @@ enum ToWriter {
 }
 
 /// The writer thread's loop: adds every image, and finishes the sink only on `Done`.
+/// A failure comes back with the number of images written before it; the sink is
+/// dropped, which removes a partial zip.
 fn write_all(
     mut sink: Box<dyn Sink>,
     batches: Receiver<ToWriter>,
     progress: &dyn Progress,
-) -> std::result::Result<u64, (std::io::Error, Box<dyn Sink>)> {
+) -> std::result::Result<u64, (std::io::Error, u64)> {
     loop {
         match batches.recv() {
             Ok(ToWriter::Batch(batch)) => {
@@ -153,48 +155,23 @@ fn write_all(
                 for (name, png) in batch {
                     if let Some(png) = png {
                         if let Err(e) = sink.add(&name, &png) {
-                            return Err((e, sink));
+                            return Err((e, sink.written()));
                         }
                     }
                 }
                 progress.advance(n);
             }
             Ok(ToWriter::Done) => {
-                let path = sink.path().to_path_buf();
-                return sink
-                    .finish()
-                    .map_err(|e| (e, Box::new(Abandoned { path }) as Box<dyn Sink>));
+                let written = sink.written();
+                return sink.finish().map_err(|e| (e, written));
             }
             Err(_) => {
                 return Err((
                     std::io::Error::other("the conversion stopped before the end"),
-                    sink,
+                    sink.written(),
                 ))
             }
         }
-    }
-}
-
-/// Stand-in for a sink consumed by a failed `finish`.
-struct Abandoned {
-    path: PathBuf,
-}
-
-impl Sink for Abandoned {
-    fn add(&mut self, _: &str, _: &[u8]) -> std::io::Result<()> {
-        unreachable!("an abandoned sink takes no images")
-    }
-    fn finish(self: Box<Self>) -> std::io::Result<u64> {
-        unreachable!("an abandoned sink is not finished")
-    }
-    fn written(&self) -> u64 {
-        0
-    }
-    fn path(&self) -> &std::path::Path {
-        &self.path
-    }
-    fn keeps_partial_output(&self) -> bool {
-        false
     }
 }
 
@@ -236,6 +213,17 @@ pub fn convert(
     let skip_blank = options.skip_blank;
     let panic_on = options.panic_on_image_id.as_deref();
 
+    let check_cancel = || {
+        if cancel.load(Ordering::Relaxed) {
+            Err(Error::Interrupted {
+                path: output.clone(),
+                written: None,
+            })
+        } else {
+            Ok(())
+        }
+    };
+
     let outcome = std::thread::scope(|scope| {
         let writer = scope.spawn(move || write_all(sink, receiver, progress));
 
@@ -245,21 +233,11 @@ pub fn convert(
             for input in &inputs {
                 let mut first_row = 0u64;
                 for (rg, ids) in input.ids.iter().enumerate() {
-                    if cancel.load(Ordering::Relaxed) {
-                        return Err(Error::Interrupted {
-                            path: output.clone(),
-                            written: None,
-                        });
-                    }
+                    check_cancel()?;
                     pool.install(|| input.table.read_pixels(rg, first_row, ids, &mut pixels))?;
                     let row_len = geometry.height * geometry.width;
                     for (chunk_index, chunk_ids) in ids.chunks(BATCH).enumerate() {
-                        if cancel.load(Ordering::Relaxed) {
-                            return Err(Error::Interrupted {
-                                path: output.clone(),
-                                written: None,
-                            });
-                        }
+                        check_cancel()?;
                         let start = chunk_index * BATCH;
                         let rows = &pixels[start * row_len..(start + chunk_ids.len()) * row_len];
                         let batch: Vec<(String, Option<Vec<u8>>, bool)> = pool.install(|| {
@@ -306,14 +284,15 @@ pub fn convert(
             })
         }
     };
+    // After a failure the writer has discarded a zip, or left a folder's files:
+    // say how many of those.
+    let written_to_folder = match &written {
+        Err((_, n)) if keeps_partial => Some(*n),
+        _ => None,
+    };
     let counts = match produced {
         Ok(Ok(counts)) => counts,
         Ok(Err(e)) => {
-            // The writer discarded a zip, or left a folder's files: say how many.
-            let written_to_folder = match &written {
-                Err((_, sink)) if keeps_partial => Some(sink.written()),
-                _ => None,
-            };
             return Err(match (e, written_to_folder) {
                 (Error::Interrupted { path, .. }, Some(n)) => Error::Interrupted {
                     path,
@@ -330,16 +309,13 @@ pub fn convert(
         Err(payload) => {
             return Err(Error::WorkerPanic {
                 message: panic_message(&*payload),
-                written: match &written {
-                    Err((_, sink)) if keeps_partial => Some(sink.written()),
-                    _ => None,
-                },
+                written: written_to_folder,
             })
         }
     };
-    let output_bytes = written.map_err(|(source, sink)| Error::WriteOutput {
+    let output_bytes = written.map_err(|(source, _)| Error::WriteOutput {
         path: output.clone(),
-        written: keeps_partial.then(|| sink.written()),
+        written: written_to_folder,
         source,
     })?;
     let elapsed = started.elapsed();
