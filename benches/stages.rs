@@ -13,7 +13,7 @@ use pixelprep::encode::encode_png;
 use pixelprep::resize::resize_linear;
 use pixelprep::steps::{transform, Geometry};
 use pixelprep::synth::{synthetic_image, write_synthetic, SynthOptions};
-use pixelprep::table::{ImageShape, PixelTable};
+use pixelprep::table::PixelTable;
 
 const SEED: u64 = 2020;
 
@@ -40,14 +40,7 @@ fn decode(c: &mut Criterion) {
         },
     )
     .unwrap();
-    let table = PixelTable::open(
-        &path,
-        ImageShape {
-            height: g.height,
-            width: g.width,
-        },
-    )
-    .unwrap();
+    let table = PixelTable::open(&path, g.shape()).unwrap();
     let ids = table.read_ids(0, 0).unwrap();
     let mut group = c.benchmark_group("decode");
     group.throughput(Throughput::Elements(rows as u64));

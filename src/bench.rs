@@ -10,7 +10,7 @@ use std::time::Instant;
 use serde_json::json;
 
 use crate::steps::Geometry;
-use crate::table::{ImageShape, PixelTable};
+use crate::table::PixelTable;
 
 /// What to run.
 #[derive(Debug, Clone)]
@@ -64,10 +64,7 @@ impl BenchReport {
 
 /// Runs the serial, then the parallel conversion.
 pub fn run_bench(options: &BenchOptions) -> io::Result<BenchReport> {
-    let shape = ImageShape {
-        height: options.geometry.height,
-        width: options.geometry.width,
-    };
+    let shape = options.geometry.shape();
     let mut largest = 0;
     for path in &options.inputs {
         let table = PixelTable::open(path, shape).map_err(io::Error::other)?;

@@ -25,8 +25,8 @@ pub fn encode_png(pixels: &[u8], width: usize, height: usize) -> Vec<u8> {
     out
 }
 
-/// Decodes an 8-bit grayscale PNG into (width, height, pixels). Used by tests and
-/// by `bench` to check archives; `None` if it is not such a PNG.
+/// Decodes an 8-bit grayscale PNG into (width, height, pixels), for checking
+/// outputs against golden images; `None` if it is not such a PNG.
 pub fn decode_gray_png(bytes: &[u8]) -> Option<(usize, usize, Vec<u8>)> {
     let decoder = png::Decoder::new(std::io::Cursor::new(bytes));
     let mut reader = decoder.read_info().ok()?;

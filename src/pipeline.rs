@@ -16,7 +16,7 @@ use crate::archive::{entry_name, image_id_problem, open_sink, Sink};
 use crate::encode::encode_png;
 use crate::error::{Error, Location, Result};
 use crate::steps::{transform, Geometry};
-use crate::table::{ImageShape, PixelTable};
+use crate::table::PixelTable;
 
 /// Images transformed per parallel step and sent to the writer as one message.
 const BATCH: usize = 256;
@@ -82,10 +82,7 @@ struct Input {
 /// Opens every input and checks its layout and image ids before anything is written:
 /// a bad file, a dangerous id or a duplicate anywhere stops the run at the start.
 fn open_inputs(options: &ConvertOptions, progress: &dyn Progress) -> Result<Vec<Input>> {
-    let shape = ImageShape {
-        height: options.geometry.height,
-        width: options.geometry.width,
-    };
+    let shape = options.geometry.shape();
     let mut seen: HashMap<String, Location> = HashMap::new();
     let mut inputs = Vec::with_capacity(options.inputs.len());
     for path in &options.inputs {

@@ -24,6 +24,16 @@ pub struct Geometry {
     pub pad: usize,
 }
 
+impl Geometry {
+    /// The size of the source images.
+    pub fn shape(&self) -> crate::table::ImageShape {
+        crate::table::ImageShape {
+            height: self.height,
+            width: self.width,
+        }
+    }
+}
+
 impl Default for Geometry {
     fn default() -> Self {
         Geometry {
