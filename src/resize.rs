@@ -170,41 +170,22 @@ mod tests {
         assert_eq!(coefficient(1.5 / 2048.0), 2);
     }
 
+    fn tap(index: i32, w0: i32, w1: i32) -> Tap {
+        Tap { index, w0, w1 }
+    }
+
     #[test]
     fn columns_clamp_left_and_right() {
         // Upscaling 2 -> 4: positions -0.25, 0.25, 0.75, 1.25.
         let (taps, border_from) = column_taps(2, 4);
         assert_eq!(
-            taps[0],
-            Tap {
-                index: 0,
-                w0: 2048,
-                w1: 0
-            }
-        );
-        assert_eq!(
-            taps[1],
-            Tap {
-                index: 0,
-                w0: 1536,
-                w1: 512
-            }
-        );
-        assert_eq!(
-            taps[2],
-            Tap {
-                index: 0,
-                w0: 512,
-                w1: 1536
-            }
-        );
-        assert_eq!(
-            taps[3],
-            Tap {
-                index: 1,
-                w0: 2048,
-                w1: 0
-            }
+            taps,
+            vec![
+                tap(0, 2048, 0),
+                tap(0, 1536, 512),
+                tap(0, 512, 1536),
+                tap(1, 2048, 0)
+            ]
         );
         assert_eq!(border_from, 3);
     }
@@ -212,22 +193,8 @@ mod tests {
     #[test]
     fn rows_are_not_clamped_only_their_reads() {
         let taps = row_taps(2, 4);
-        assert_eq!(
-            taps[0],
-            Tap {
-                index: -1,
-                w0: 512,
-                w1: 1536
-            }
-        );
-        assert_eq!(
-            taps[3],
-            Tap {
-                index: 1,
-                w0: 1536,
-                w1: 512
-            }
-        );
+        assert_eq!(taps[0], tap(-1, 512, 1536));
+        assert_eq!(taps[3], tap(1, 1536, 512));
     }
 
     #[test]
