@@ -1,10 +1,13 @@
 //! The fast path for dictionary-encoded integer pixel columns, the layout of every
 //! file pandas/pyarrow writes: a dictionary page of at most 256 distinct values, then
-//! data pages of RLE/bit-packed indices. Indices are unpacked straight into the
-//! column's `u8` output and mapped through a 256-entry table, instead of going
-//! through the parquet crate's `i32` buffers. Anything else (plain pages, wider
-//! indices, old level encodings) is reported as `Unsupported` and read the general way.
+//! data pages of RLE/bit-packed indices. A column is prepared once (levels checked,
+//! dictionary turned into a 256-entry table, the decompressed index pages kept) and
+//! then read a few hundred rows at a time through a [`ColumnCursor`], so that a
+//! block of columns can be decoded in lockstep straight into row-major tiles.
+//! Anything else (plain pages, wider indices, old level encodings) is reported as
+//! `Unsupported` and read the general way.
 
+use bytes::Bytes;
 use parquet::basic::{Encoding, Type as PhysicalType};
 use parquet::column::page::{Page, PageReader};
 use parquet::errors::ParquetError;
@@ -32,20 +35,33 @@ impl From<ParquetError> for DictionaryDecodeError {
 }
 
 fn eof(what: &str) -> DictionaryDecodeError {
-    DictionaryDecodeError::Fault(PixelFault::Parquet(ParquetError::EOF(format!(
-        "truncated {what}"
-    ))))
+    DictionaryDecodeError::Fault(eof_fault(what))
+}
+
+fn eof_fault(what: &str) -> PixelFault {
+    PixelFault::Parquet(ParquetError::EOF(format!("truncated {what}")))
 }
 
 /// The dictionary as a lookup table: `values[i]` is entry `i` as a pixel, and
 /// `bad[i]` is set where entry `i` is missing or not a valid pixel.
-struct Dictionary {
+pub struct Dictionary {
     values: [u8; 256],
     bad: [bool; 256],
     raw: Vec<i64>,
+    /// Every entry is a valid pixel: only indices past the end can be bad.
+    clean: bool,
 }
 
 impl Dictionary {
+    fn empty() -> Self {
+        Dictionary {
+            values: [0; 256],
+            bad: [true; 256],
+            raw: Vec::new(),
+            clean: true,
+        }
+    }
+
     fn parse(
         buf: &[u8],
         count: usize,
@@ -67,6 +83,7 @@ impl Dictionary {
             values: [0; 256],
             bad: [true; 256],
             raw: Vec::with_capacity(count),
+            clean: true,
         };
         for (i, bytes) in buf.chunks_exact(width).take(count).enumerate() {
             let value = if width == 4 {
@@ -78,12 +95,50 @@ impl Dictionary {
             if let Ok(pixel) = u8::try_from(value) {
                 dict.values[i] = pixel;
                 dict.bad[i] = false;
+            } else {
+                dict.clean = false;
             }
         }
         Ok(dict)
     }
 
+    /// The first bad index among `indices` (whose first is at `first_row`), as a fault.
+    fn check(&self, indices: &[u8], first_row: usize) -> Result<(), PixelFault> {
+        let any_bad = if self.clean {
+            // The common case: a vectorizable maximum instead of a lookup per value.
+            self.raw.len() < 256
+                && indices.iter().fold(0u8, |m, &i| m.max(i)) as usize >= self.raw.len()
+        } else {
+            indices.iter().any(|&i| self.bad[i as usize])
+        };
+        match indices
+            .iter()
+            .position(|&i| any_bad && self.bad[i as usize])
+        {
+            Some(offset) => Err(self.fault(indices[offset], first_row + offset)),
+            None => Ok(()),
+        }
+    }
+
+    /// Writes the pixel of each index in `indices` to `out`, after checking them.
+    fn map_into(&self, indices: &[u8], out: &mut [u8], first_row: usize) -> Result<(), PixelFault> {
+        self.check(indices, first_row)?;
+        for (o, &i) in out.iter_mut().zip(indices) {
+            *o = self.values[i as usize];
+        }
+        Ok(())
+    }
+
+    fn map_in_place_checked(&self, indices: &mut [u8], first_row: usize) -> Result<(), PixelFault> {
+        self.check(indices, first_row)?;
+        for slot in indices.iter_mut() {
+            *slot = self.values[*slot as usize];
+        }
+        Ok(())
+    }
+
     /// Maps indices to pixels in place; returns whether any index was bad.
+    #[cfg(test)]
     fn map_in_place(&self, indices: &mut [u8]) -> bool {
         let mut bad = false;
         for slot in indices.iter_mut() {
@@ -105,28 +160,74 @@ impl Dictionary {
     }
 }
 
-/// Decodes a whole column chunk into `out` (one byte per row).
-pub fn decode_dictionary_column(
+/// Dictionary indices of one data page, still RLE/bit-packed.
+pub struct IndexPage {
+    data: Bytes,
+    /// Offset of the first run header, after the levels and the bit-width byte.
+    start: usize,
+    width: u8,
+    values: usize,
+}
+
+/// One pixel column of a row group, ready to be read a few rows at a time.
+pub enum ColumnValues {
+    /// The dictionary and the data pages' packed indices.
+    Dictionary {
+        dictionary: Dictionary,
+        pages: Vec<IndexPage>,
+    },
+    /// Pixels decoded the general way, one byte per row.
+    Decoded(Vec<u8>),
+}
+
+impl ColumnValues {
+    /// A cursor at the column's first row.
+    pub fn cursor(&self) -> ColumnCursor<'_> {
+        let (pos, page_left) = match self {
+            ColumnValues::Dictionary { pages, .. } => {
+                pages.first().map_or((0, 0), |p| (p.start, p.values))
+            }
+            ColumnValues::Decoded(_) => (0, 0),
+        };
+        ColumnCursor {
+            column: self,
+            page: 0,
+            pos,
+            page_left,
+            run: Run::Between,
+            row: 0,
+        }
+    }
+}
+
+/// Checks the pages of a dictionary-encoded column chunk of `rows` rows and keeps
+/// what reading it needs. Nulls are found here; bad indices when the rows are read.
+pub fn prepare_dictionary_column(
     mut pages: Box<dyn PageReader>,
     descr: &ColumnDescPtr,
-    out: &mut [u8],
-) -> Result<(), DictionaryDecodeError> {
+    rows: usize,
+) -> Result<ColumnValues, DictionaryDecodeError> {
     if descr.max_rep_level() != 0 || descr.max_def_level() > 1 {
         return Err(DictionaryDecodeError::Unsupported);
     }
     let nullable = descr.max_def_level() == 1;
     let mut dictionary: Option<Dictionary> = None;
+    let mut index_pages = Vec::new();
     let mut row = 0usize;
     while let Some(page) = pages.get_next_page()? {
-        match page {
+        let (buf, num_values, values_at) = match page {
             Page::DictionaryPage {
                 buf, num_values, ..
             } => {
+                if dictionary.is_some() {
+                    return Err(DictionaryDecodeError::Unsupported);
+                }
                 dictionary = Some(Dictionary::parse(
                     &buf,
                     num_values as usize,
                     descr.physical_type(),
                 )?);
+                continue;
             }
             Page::DataPage {
                 buf,
@@ -135,30 +236,28 @@ pub fn decode_dictionary_column(
                 def_level_encoding,
                 ..
             } => {
-                let dict = dictionary
-                    .as_ref()
-                    .ok_or(DictionaryDecodeError::Unsupported)?;
-                if !is_dictionary_encoding(encoding)
+                if dictionary.is_none()
+                    || !is_dictionary_encoding(encoding)
                     || (nullable && def_level_encoding != Encoding::RLE)
                 {
                     return Err(DictionaryDecodeError::Unsupported);
                 }
-                let mut data: &[u8] = &buf;
+                let mut values_at = 0;
                 if nullable {
                     // v1 pages prefix the levels with their byte length.
-                    let len_bytes: [u8; 4] = data
+                    let len_bytes: [u8; 4] = buf
                         .get(..4)
                         .ok_or_else(|| eof("definition levels"))?
                         .try_into()
                         .unwrap();
                     let len = u32::from_le_bytes(len_bytes) as usize;
-                    let levels = data
+                    let levels = buf
                         .get(4..4 + len)
                         .ok_or_else(|| eof("definition levels"))?;
                     check_all_defined(levels, num_values as usize, row)?;
-                    data = &data[4 + len..];
+                    values_at = 4 + len;
                 }
-                row = decode_values(data, num_values as usize, dict, out, row)?;
+                (buf, num_values, values_at)
             }
             Page::DataPageV2 {
                 buf,
@@ -169,10 +268,10 @@ pub fn decode_dictionary_column(
                 rep_levels_byte_len,
                 ..
             } => {
-                let dict = dictionary
-                    .as_ref()
-                    .ok_or(DictionaryDecodeError::Unsupported)?;
-                if !is_dictionary_encoding(encoding) || rep_levels_byte_len != 0 {
+                if dictionary.is_none()
+                    || !is_dictionary_encoding(encoding)
+                    || rep_levels_byte_len != 0
+                {
                     return Err(DictionaryDecodeError::Unsupported);
                 }
                 let levels_len = def_levels_byte_len as usize;
@@ -182,15 +281,41 @@ pub fn decode_dictionary_column(
                 if num_nulls > 0 || nullable {
                     check_all_defined(levels, num_values as usize, row)?;
                 }
-                row = decode_values(&buf[levels_len..], num_values as usize, dict, out, row)?;
+                (buf, num_values, levels_len)
             }
+        };
+        let width = *buf.get(values_at).ok_or_else(|| eof("data page"))?;
+        if width > 8 {
+            return Err(DictionaryDecodeError::Unsupported);
         }
+        index_pages.push(IndexPage {
+            data: buf,
+            start: values_at + 1,
+            width,
+            values: num_values as usize,
+        });
+        row += num_values as usize;
     }
-    if row != out.len() {
+    if row != rows {
         return Err(DictionaryDecodeError::Fault(PixelFault::Parquet(
-            ParquetError::EOF(format!("column has {row} values for {} rows", out.len())),
+            ParquetError::EOF(format!("column has {row} values for {rows} rows")),
         )));
     }
+    Ok(ColumnValues::Dictionary {
+        // No data page needs no dictionary: an empty one will do.
+        dictionary: dictionary.unwrap_or_else(Dictionary::empty),
+        pages: index_pages,
+    })
+}
+
+/// Decodes a whole column chunk into `out` (one byte per row).
+pub fn decode_dictionary_column(
+    pages: Box<dyn PageReader>,
+    descr: &ColumnDescPtr,
+    out: &mut [u8],
+) -> Result<(), DictionaryDecodeError> {
+    let column = prepare_dictionary_column(pages, descr, out.len())?;
+    column.cursor().read(out)?;
     Ok(())
 }
 
@@ -201,41 +326,204 @@ fn is_dictionary_encoding(encoding: Encoding) -> bool {
     )
 }
 
-/// Decodes the `count` dictionary indices of one page into `out[row..]`; returns
-/// the row after the page.
-fn decode_values(
-    data: &[u8],
-    count: usize,
-    dict: &Dictionary,
-    out: &mut [u8],
+/// Where a cursor is inside the current page's RLE/bit-packed runs.
+#[derive(Debug, Clone, Copy)]
+enum Run {
+    /// At a run header (or at the end of a page).
+    Between,
+    /// `left` more copies of dictionary index `index`.
+    Repeated { index: u8, left: usize },
+    /// A bit-packed run starting at byte `at`; `next` is the next value's number in it.
+    Packed { at: usize, next: usize, left: usize },
+}
+
+/// Reads a [`ColumnValues`] in order, any number of rows at a time.
+pub struct ColumnCursor<'a> {
+    column: &'a ColumnValues,
+    page: usize,
+    /// Offset of the next run header in the current page.
+    pos: usize,
+    /// Values of the current page not yet read.
+    page_left: usize,
+    run: Run,
+    /// The row group row of the next value.
     row: usize,
-) -> Result<usize, DictionaryDecodeError> {
-    let end = row
-        .checked_add(count)
-        .filter(|&e| e <= out.len())
-        .ok_or_else(|| {
-            DictionaryDecodeError::Fault(PixelFault::Parquet(ParquetError::General(format!(
-                "a page holds values past the row group's {} rows",
-                out.len()
-            ))))
-        })?;
-    let (&bit_width, indices) = data.split_first().ok_or_else(|| eof("data page"))?;
-    if bit_width > 8 {
-        return Err(DictionaryDecodeError::Unsupported);
+}
+
+impl ColumnCursor<'_> {
+    /// Reads the next `out.len()` pixels.
+    pub fn read(&mut self, out: &mut [u8]) -> Result<(), PixelFault> {
+        self.walk(out.len(), Some(out))
     }
-    let target = &mut out[row..end];
-    unpack_hybrid(indices, bit_width, target)?;
-    if dict.map_in_place(target) {
-        // Slow path, only on bad data: decode the indices again to find the row.
-        unpack_hybrid(indices, bit_width, target)?;
-        let (offset, &index) = target
-            .iter()
-            .enumerate()
-            .find(|(_, &i)| dict.bad[i as usize])
-            .expect("a bad index was seen");
-        return Err(dict.fault(index, row + offset).into());
+
+    /// Moves past the next `count` values without decoding or checking them.
+    pub fn skip(&mut self, count: usize) -> Result<(), PixelFault> {
+        self.walk(count, None)
     }
-    Ok(end)
+
+    fn walk(&mut self, count: usize, mut out: Option<&mut [u8]>) -> Result<(), PixelFault> {
+        let (dictionary, pages) = match self.column {
+            ColumnValues::Decoded(pixels) => {
+                let end = self.row + count;
+                let source = pixels
+                    .get(self.row..end)
+                    .ok_or_else(|| eof_fault("column"))?;
+                if let Some(out) = out {
+                    out.copy_from_slice(source);
+                }
+                self.row = end;
+                return Ok(());
+            }
+            ColumnValues::Dictionary { dictionary, pages } => (dictionary, pages),
+        };
+        let mut done = 0;
+        while done < count {
+            let wanted = count - done;
+            let taken = match self.run {
+                Run::Between => {
+                    self.next_run(pages)?;
+                    continue;
+                }
+                Run::Repeated { index, left } => {
+                    let n = left.min(wanted);
+                    if let Some(out) = out.as_deref_mut() {
+                        if dictionary.bad[index as usize] {
+                            return Err(dictionary.fault(index, self.row));
+                        }
+                        out[done..done + n].fill(dictionary.values[index as usize]);
+                    }
+                    self.run = if n == left {
+                        Run::Between
+                    } else {
+                        Run::Repeated {
+                            index,
+                            left: left - n,
+                        }
+                    };
+                    n
+                }
+                Run::Packed { at, next, left } => {
+                    let n = left.min(wanted);
+                    if let Some(out) = out.as_deref_mut() {
+                        let page = &pages[self.page];
+                        let target = &mut out[done..done + n];
+                        if page.width == 8 {
+                            let indices = &page.data[at + next..at + next + n];
+                            dictionary.map_into(indices, target, self.row)?;
+                        } else {
+                            unpack_from(&page.data, at, next, page.width, target);
+                            dictionary.map_in_place_checked(target, self.row)?;
+                        }
+                    }
+                    self.run = if n == left {
+                        Run::Between
+                    } else {
+                        Run::Packed {
+                            at,
+                            next: next + n,
+                            left: left - n,
+                        }
+                    };
+                    n
+                }
+            };
+            done += taken;
+            self.row += taken;
+            self.page_left -= taken;
+        }
+        Ok(())
+    }
+
+    /// Reads the next run header, moving to the next page when this one is used up.
+    fn next_run(&mut self, pages: &[IndexPage]) -> Result<(), PixelFault> {
+        while self.page_left == 0 {
+            self.page += 1;
+            let page = pages
+                .get(self.page)
+                .ok_or_else(|| eof_fault("column: fewer values than rows"))?;
+            self.pos = page.start;
+            self.page_left = page.values;
+        }
+        let page = &pages[self.page];
+        let data: &[u8] = &page.data;
+        let width = page.width as usize;
+        let header = read_uleb128(data, &mut self.pos)?;
+        let count = (header >> 1) as usize;
+        if header & 1 == 0 {
+            let index = if width == 0 {
+                0
+            } else {
+                *data.get(self.pos).ok_or_else(|| eof_fault("RLE run"))?
+            };
+            self.pos += width.div_ceil(8);
+            if count == 0 {
+                return Err(PixelFault::Parquet(ParquetError::General(
+                    "empty RLE run".into(),
+                )));
+            }
+            self.run = Run::Repeated {
+                index,
+                left: count.min(self.page_left),
+            };
+        } else {
+            let end = count
+                .checked_mul(width)
+                .and_then(|bytes| self.pos.checked_add(bytes))
+                .filter(|&end| end <= data.len())
+                .ok_or_else(|| eof_fault("bit-packed run"))?;
+            if count == 0 {
+                return Err(PixelFault::Parquet(ParquetError::General(
+                    "empty bit-packed run".into(),
+                )));
+            }
+            self.run = Run::Packed {
+                at: self.pos,
+                next: 0,
+                left: (count * 8).min(self.page_left),
+            };
+            self.pos = end;
+        }
+        Ok(())
+    }
+}
+
+/// Unpacks values `next..next + out.len()` of the bit-packed run of `width < 8`
+/// bits starting at byte `at` (the caller checked the run lies inside `data`).
+fn unpack_from(data: &[u8], at: usize, next: usize, width: u8, out: &mut [u8]) {
+    let width = width as usize;
+    if width == 0 {
+        out.fill(0);
+        return;
+    }
+    let mask = (1u16 << width) - 1;
+    let value = |n: usize| {
+        let bit = n * width;
+        let byte = at + bit / 8;
+        let pair = u16::from_le_bytes([data[byte], data.get(byte + 1).copied().unwrap_or(0)]);
+        ((pair >> (bit % 8)) & mask) as u8
+    };
+    // Values before the first whole group, whole groups of 8, then the rest.
+    let head = ((8 - next % 8) % 8).min(out.len());
+    for (i, slot) in out[..head].iter_mut().enumerate() {
+        *slot = value(next + i);
+    }
+    let first_group = (next + head) / 8;
+    let groups = (out.len() - head) / 8;
+    let packed = &data[at + first_group * width..at + (first_group + groups) * width];
+    let whole = &mut out[head..head + groups * 8];
+    match width {
+        1 => unpack_groups::<1>(packed, whole),
+        2 => unpack_groups::<2>(packed, whole),
+        3 => unpack_groups::<3>(packed, whole),
+        4 => unpack_groups::<4>(packed, whole),
+        5 => unpack_groups::<5>(packed, whole),
+        6 => unpack_groups::<6>(packed, whole),
+        _ => unpack_groups::<7>(packed, whole),
+    }
+    let tail_from = head + groups * 8;
+    for (i, slot) in out[tail_from..].iter_mut().enumerate() {
+        *slot = value(next + tail_from + i);
+    }
 }
 
 /// Checks that every definition level (an RLE/bit-packed run of bit width 1) is 1,
@@ -283,18 +571,18 @@ fn check_all_defined(levels: &[u8], count: usize, row: usize) -> Result<(), Dict
     Ok(())
 }
 
-fn read_uleb128(data: &[u8], pos: &mut usize) -> Result<u64, DictionaryDecodeError> {
+fn read_uleb128(data: &[u8], pos: &mut usize) -> Result<u64, PixelFault> {
     let mut value = 0u64;
     for shift in (0..64).step_by(7) {
-        let byte = *data.get(*pos).ok_or_else(|| eof("run header"))?;
+        let byte = *data.get(*pos).ok_or_else(|| eof_fault("run header"))?;
         *pos += 1;
         value |= ((byte & 0x7f) as u64) << shift;
         if byte & 0x80 == 0 {
             return Ok(value);
         }
     }
-    Err(DictionaryDecodeError::Fault(PixelFault::Parquet(
-        ParquetError::General("run header longer than 64 bits".into()),
+    Err(PixelFault::Parquet(ParquetError::General(
+        "run header longer than 64 bits".into(),
     )))
 }
 
@@ -316,85 +604,31 @@ fn unpack_groups<const W: usize>(packed: &[u8], out: &mut [u8]) {
     }
 }
 
-/// Parquet's RLE/bit-packing hybrid with `bit_width <= 8`, filling all of `out`.
-pub(crate) fn unpack_hybrid(
-    data: &[u8],
-    bit_width: u8,
-    out: &mut [u8],
-) -> Result<(), DictionaryDecodeError> {
-    debug_assert!(bit_width <= 8);
-    let width = bit_width as usize;
-    let mask: u64 = (1u64 << width) - 1;
-    let mut pos = 0usize;
-    let mut filled = 0usize;
-    while filled < out.len() {
-        let header = read_uleb128(data, &mut pos)?;
-        if header & 1 == 0 {
-            let run = (header >> 1) as usize;
-            let value_bytes = width.div_ceil(8);
-            let value = if value_bytes == 0 {
-                0
-            } else {
-                *data.get(pos).ok_or_else(|| eof("RLE run"))?
-            };
-            pos += value_bytes;
-            if run == 0 {
-                return Err(DictionaryDecodeError::Fault(PixelFault::Parquet(
-                    ParquetError::General("empty RLE run".into()),
-                )));
-            }
-            let n = run.min(out.len() - filled);
-            out[filled..filled + n].fill(value);
-            filled += n;
-        } else {
-            let groups = (header >> 1) as usize;
-            let bytes = groups
-                .checked_mul(width)
-                .and_then(|b| pos.checked_add(b))
-                .filter(|&e| e <= data.len())
-                .ok_or_else(|| eof("bit-packed run"))?;
-            let packed = &data[pos..bytes];
-            pos = bytes;
-            if width == 0 {
-                let n = (groups * 8).min(out.len() - filled);
-                out[filled..filled + n].fill(0);
-                filled += n;
-                continue;
-            }
-            // Whole groups of 8 first, with the width known at compile time.
-            let whole = groups.min((out.len() - filled) / 8);
-            let (fast, rest) = packed.split_at(whole * width);
-            let target = &mut out[filled..filled + whole * 8];
-            match width {
-                1 => unpack_groups::<1>(fast, target),
-                2 => unpack_groups::<2>(fast, target),
-                3 => unpack_groups::<3>(fast, target),
-                4 => unpack_groups::<4>(fast, target),
-                5 => unpack_groups::<5>(fast, target),
-                6 => unpack_groups::<6>(fast, target),
-                7 => unpack_groups::<7>(fast, target),
-                _ => target.copy_from_slice(fast),
-            }
-            filled += whole * 8;
-            // Then at most one group that the page's end cuts short.
-            if let Some(group) = rest.chunks_exact(width).next() {
-                if filled < out.len() {
-                    let word = load_group(group);
-                    let n = 8.min(out.len() - filled);
-                    for (i, slot) in out[filled..filled + n].iter_mut().enumerate() {
-                        *slot = ((word >> (i * width)) & mask) as u8;
-                    }
-                    filled += n;
-                }
-            }
-        }
-    }
-    Ok(())
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// One page of `data` (runs after the bit-width byte) read through a cursor
+    /// with an identity dictionary of 256 entries.
+    fn unpack_hybrid(data: &[u8], bit_width: u8, out: &mut [u8]) -> Result<(), PixelFault> {
+        let mut dict_page = Vec::new();
+        for v in 0..256i32 {
+            dict_page.extend(v.to_le_bytes());
+        }
+        let mut page = vec![bit_width];
+        page.extend_from_slice(data);
+        let column = ColumnValues::Dictionary {
+            dictionary: Dictionary::parse(&dict_page, 256, PhysicalType::INT32)
+                .unwrap_or_else(|_| panic!("dictionary")),
+            pages: vec![IndexPage {
+                data: Bytes::from(page),
+                start: 1,
+                width: bit_width,
+                values: out.len(),
+            }],
+        };
+        column.cursor().read(out)
+    }
 
     #[test]
     fn rle_run_fills_value() {
@@ -497,5 +731,104 @@ mod tests {
             PixelFault::OutOfRange { row: 9, value: -1 }
         ));
         assert!(matches!(dict.fault(4, 0), PixelFault::Parquet(_)));
+    }
+
+    /// A page of random runs (RLE and bit-packed) of `width`-bit indices: the
+    /// bytes after the bit-width byte, and the values they hold.
+    fn random_runs(rng: &mut fastrand::Rng, width: usize, values: usize) -> (Vec<u8>, Vec<u8>) {
+        let (mut data, mut expected) = (Vec::new(), Vec::new());
+        let top = if width == 0 { 0 } else { (1u16 << width) - 1 } as u8;
+        while expected.len() < values {
+            if rng.bool() {
+                let run = rng.usize(1..40);
+                let value = rng.u8(..=top);
+                data.push((run << 1) as u8);
+                if width > 0 {
+                    data.push(value);
+                }
+                expected.extend(std::iter::repeat_n(value, run));
+            } else {
+                let group_values: Vec<u8> =
+                    (0..rng.usize(1..5) * 8).map(|_| rng.u8(..=top)).collect();
+                data.extend(bit_packed_run(&group_values, width));
+                expected.extend(group_values);
+            }
+        }
+        expected.truncate(values);
+        (data, expected)
+    }
+
+    #[test]
+    fn cursor_reads_and_skips_in_any_steps_across_pages() {
+        let mut rng = fastrand::Rng::with_seed(5);
+        let mut dict_page = Vec::new();
+        for v in 0..256i32 {
+            // A dictionary that is not the identity: entry i is pixel 255 - i.
+            dict_page.extend((255 - v).to_le_bytes());
+        }
+        for width in 0..=8usize {
+            let mut pages = Vec::new();
+            let mut expected = Vec::new();
+            for _ in 0..3 {
+                let values = rng.usize(1..300);
+                let (data, page_values) = random_runs(&mut rng, width, values);
+                let mut page = vec![width as u8];
+                page.extend(data);
+                pages.push(IndexPage {
+                    data: Bytes::from(page),
+                    start: 1,
+                    width: width as u8,
+                    values,
+                });
+                expected.extend(page_values.iter().map(|&i| 255 - i));
+            }
+            let column = ColumnValues::Dictionary {
+                dictionary: Dictionary::parse(&dict_page, 256, PhysicalType::INT32)
+                    .unwrap_or_else(|_| panic!("dictionary")),
+                pages,
+            };
+            let mut cursor = column.cursor();
+            let mut row = 0;
+            while row < expected.len() {
+                let n = rng.usize(1..70).min(expected.len() - row);
+                if rng.u8(..4) == 0 {
+                    cursor.skip(n).unwrap();
+                } else {
+                    let mut out = vec![0u8; n];
+                    cursor.read(&mut out).unwrap();
+                    assert_eq!(out, expected[row..row + n], "width {width}, rows {row}..");
+                }
+                row += n;
+            }
+            assert!(cursor.read(&mut [0u8; 1]).is_err(), "reading past the end");
+        }
+    }
+
+    #[test]
+    fn cursor_reports_the_row_of_an_index_past_the_dictionary() {
+        let mut dict_page = Vec::new();
+        for v in 0..3i32 {
+            dict_page.extend(v.to_le_bytes());
+        }
+        // Width 8: values 0,1,2,0,1,2,7,0 (index 7 is past the 3 entries).
+        let mut page = vec![8u8];
+        page.extend(bit_packed_run(&[0, 1, 2, 0, 1, 2, 7, 0], 8));
+        let column = ColumnValues::Dictionary {
+            dictionary: Dictionary::parse(&dict_page, 3, PhysicalType::INT32)
+                .unwrap_or_else(|_| panic!("dictionary")),
+            pages: vec![IndexPage {
+                data: Bytes::from(page),
+                start: 1,
+                width: 8,
+                values: 8,
+            }],
+        };
+        let mut cursor = column.cursor();
+        cursor.skip(2).unwrap();
+        let mut out = [0u8; 6];
+        match cursor.read(&mut out) {
+            Err(PixelFault::Parquet(e)) => assert!(e.to_string().contains("at row 6"), "{e}"),
+            other => panic!("{other:?}"),
+        }
     }
 }
