@@ -173,7 +173,7 @@ pub struct IndexPage {
 pub enum ColumnValues {
     /// The dictionary and the data pages' packed indices.
     Dictionary {
-        dictionary: Dictionary,
+        dictionary: Box<Dictionary>,
         pages: Vec<IndexPage>,
     },
     /// Pixels decoded the general way, one byte per row.
@@ -183,14 +183,15 @@ pub enum ColumnValues {
 impl ColumnValues {
     /// A cursor at the column's first row.
     pub fn cursor(&self) -> ColumnCursor<'_> {
-        let (pos, page_left) = match self {
-            ColumnValues::Dictionary { pages, .. } => {
-                pages.first().map_or((0, 0), |p| (p.start, p.values))
-            }
-            ColumnValues::Decoded(_) => (0, 0),
+        let first = match self {
+            ColumnValues::Dictionary { pages, .. } => pages.first(),
+            ColumnValues::Decoded(_) => None,
         };
+        let (pos, page_left) = first.map_or((0, 0), |p| (p.start, p.values));
         ColumnCursor {
             column: self,
+            data: first.map_or(&[], |p| &p.data[..]),
+            width: first.map_or(0, |p| p.width),
             page: 0,
             pos,
             page_left,
@@ -303,7 +304,7 @@ pub fn prepare_dictionary_column(
     }
     Ok(ColumnValues::Dictionary {
         // No data page needs no dictionary: an empty one will do.
-        dictionary: dictionary.unwrap_or_else(Dictionary::empty),
+        dictionary: Box::new(dictionary.unwrap_or_else(Dictionary::empty)),
         pages: index_pages,
     })
 }
@@ -340,6 +341,9 @@ enum Run {
 /// Reads a [`ColumnValues`] in order, any number of rows at a time.
 pub struct ColumnCursor<'a> {
     column: &'a ColumnValues,
+    /// The current page's bytes and bit width.
+    data: &'a [u8],
+    width: u8,
     page: usize,
     /// Offset of the next run header in the current page.
     pos: usize,
@@ -350,7 +354,7 @@ pub struct ColumnCursor<'a> {
     row: usize,
 }
 
-impl ColumnCursor<'_> {
+impl<'a> ColumnCursor<'a> {
     /// Reads the next `out.len()` pixels.
     pub fn read(&mut self, out: &mut [u8]) -> Result<(), PixelFault> {
         self.walk(out.len(), Some(out))
@@ -405,13 +409,12 @@ impl ColumnCursor<'_> {
                 Run::Packed { at, next, left } => {
                     let n = left.min(wanted);
                     if let Some(out) = out.as_deref_mut() {
-                        let page = &pages[self.page];
                         let target = &mut out[done..done + n];
-                        if page.width == 8 {
-                            let indices = &page.data[at + next..at + next + n];
+                        if self.width == 8 {
+                            let indices = &self.data[at + next..at + next + n];
                             dictionary.map_into(indices, target, self.row)?;
                         } else {
-                            unpack_from(&page.data, at, next, page.width, target);
+                            unpack_from(self.data, at, next, self.width, target);
                             dictionary.map_in_place_checked(target, self.row)?;
                         }
                     }
@@ -435,7 +438,7 @@ impl ColumnCursor<'_> {
     }
 
     /// Reads the next run header, moving to the next page when this one is used up.
-    fn next_run(&mut self, pages: &[IndexPage]) -> Result<(), PixelFault> {
+    fn next_run(&mut self, pages: &'a [IndexPage]) -> Result<(), PixelFault> {
         while self.page_left == 0 {
             self.page += 1;
             let page = pages
@@ -443,10 +446,11 @@ impl ColumnCursor<'_> {
                 .ok_or_else(|| eof_fault("column: fewer values than rows"))?;
             self.pos = page.start;
             self.page_left = page.values;
+            self.data = &page.data;
+            self.width = page.width;
         }
-        let page = &pages[self.page];
-        let data: &[u8] = &page.data;
-        let width = page.width as usize;
+        let data = self.data;
+        let width = self.width as usize;
         let header = read_uleb128(data, &mut self.pos)?;
         let count = (header >> 1) as usize;
         if header & 1 == 0 {
@@ -618,8 +622,10 @@ mod tests {
         let mut page = vec![bit_width];
         page.extend_from_slice(data);
         let column = ColumnValues::Dictionary {
-            dictionary: Dictionary::parse(&dict_page, 256, PhysicalType::INT32)
-                .unwrap_or_else(|_| panic!("dictionary")),
+            dictionary: Box::new(
+                Dictionary::parse(&dict_page, 256, PhysicalType::INT32)
+                    .unwrap_or_else(|_| panic!("dictionary")),
+            ),
             pages: vec![IndexPage {
                 data: Bytes::from(page),
                 start: 1,
@@ -783,8 +789,10 @@ mod tests {
                 expected.extend(page_values.iter().map(|&i| 255 - i));
             }
             let column = ColumnValues::Dictionary {
-                dictionary: Dictionary::parse(&dict_page, 256, PhysicalType::INT32)
-                    .unwrap_or_else(|_| panic!("dictionary")),
+                dictionary: Box::new(
+                    Dictionary::parse(&dict_page, 256, PhysicalType::INT32)
+                        .unwrap_or_else(|_| panic!("dictionary")),
+                ),
                 pages,
             };
             let mut cursor = column.cursor();
@@ -814,8 +822,10 @@ mod tests {
         let mut page = vec![8u8];
         page.extend(bit_packed_run(&[0, 1, 2, 0, 1, 2, 7, 0], 8));
         let column = ColumnValues::Dictionary {
-            dictionary: Dictionary::parse(&dict_page, 3, PhysicalType::INT32)
-                .unwrap_or_else(|_| panic!("dictionary")),
+            dictionary: Box::new(
+                Dictionary::parse(&dict_page, 3, PhysicalType::INT32)
+                    .unwrap_or_else(|_| panic!("dictionary")),
+            ),
             pages: vec![IndexPage {
                 data: Bytes::from(page),
                 start: 1,

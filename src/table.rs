@@ -328,9 +328,12 @@ impl PixelTable {
     ) -> Result<()> {
         let rows = self.row_group_rows(row_group);
         let row_len = self.pixel_columns.len();
-        // Free the last row group's pixels before taking memory for these.
-        *out = Vec::new();
-        *out = zeroed_huge(rows * row_len);
+        // Every byte is overwritten below, so a buffer of the right size from the
+        // last row group or file is reused as it is; otherwise it is freed first.
+        if out.len() != rows * row_len {
+            *out = Vec::new();
+            *out = zeroed_huge(rows * row_len);
+        }
         if rows == 0 {
             return Ok(());
         }
