@@ -191,10 +191,27 @@ pub fn crop_denoise_pad(
     let (ly, lx) = window.dim();
     let l = lx.max(ly) + pad;
     let (pad_y, pad_x) = ((l - ly) / 2, (l - lx) / 2);
-    let mut out = Array2::<u8>::zeros((ly + 2 * pad_y, lx + 2 * pad_x));
-    out.slice_mut(s![pad_y..pad_y + ly, pad_x..pad_x + lx])
-        .zip_mut_with(&window, |o, &v| *o = denoised[v as usize]);
-    out
+    let (height, width) = (ly + 2 * pad_y, lx + 2 * pad_x);
+    let mut out = vec![0u8; height * width];
+    // Row slices rather than an element-wise zip: the table lookup loop is then
+    // free of index arithmetic (this step was a tenth of an image's time).
+    let out_rows = out[pad_y * width..].chunks_exact_mut(width);
+    for (out_row, row) in out_rows.zip(window.outer_iter()) {
+        let target = &mut out_row[pad_x..pad_x + lx];
+        match row.as_slice() {
+            Some(source) => {
+                for (o, &v) in target.iter_mut().zip(source) {
+                    *o = denoised[v as usize];
+                }
+            }
+            None => {
+                for (o, &v) in target.iter_mut().zip(row.iter()) {
+                    *o = denoised[v as usize];
+                }
+            }
+        }
+    }
+    Array2::from_shape_vec((height, width), out).expect("the buffer has height x width pixels")
 }
 
 /// Steps 1-7 for one image of `geometry.height x geometry.width` raw pixels: the
