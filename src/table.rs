@@ -666,7 +666,8 @@ fn zeroed_huge(len: usize) -> Vec<u8> {
 
 /// Copies a column-major block (`block.len() / rows` columns of `rows` values) into
 /// columns `first_column..` of the row-major `out`, in parallel over bands of rows,
-/// 8 x 8 bytes at a time.
+/// a square tile at a time (16 x 16 bytes in SSE2 registers on x86_64, else 8 x 8
+/// in u64 words).
 fn transpose_into_rows(
     block: &[u8],
     rows: usize,
@@ -674,30 +675,30 @@ fn transpose_into_rows(
     row_len: usize,
     first_column: usize,
 ) {
-    const BAND: usize = 64;
+    // 256 rows: each column's share of a band is 4 cache lines read in a row, and
+    // the band's share of the output (512 KB for 2048 columns) stays in L2.
+    // Measured against 64 and 512 rows on 50,210 rows: 20% and 10% faster.
+    const BAND: usize = 256;
+    #[cfg(target_arch = "x86_64")]
+    const TILE: usize = 16;
+    #[cfg(not(target_arch = "x86_64"))]
+    const TILE: usize = 8;
     let columns = block.len() / rows;
     out.par_chunks_mut(row_len * BAND)
         .enumerate()
         .for_each(|(band, band_out)| {
             let row0 = band * BAND;
             let band_rows = band_out.len() / row_len;
-            let full_rows = band_rows - band_rows % 8;
-            let full_columns = columns - columns % 8;
-            for c0 in (0..full_columns).step_by(8) {
-                for r0 in (0..full_rows).step_by(8) {
-                    let mut tile = [0u64; 8];
-                    for (j, word) in tile.iter_mut().enumerate() {
-                        let start = (c0 + j) * rows + row0 + r0;
-                        *word = u64::from_le_bytes(block[start..start + 8].try_into().unwrap());
-                    }
-                    transpose_8x8(&mut tile);
-                    for (i, word) in tile.iter().enumerate() {
-                        let start = (r0 + i) * row_len + first_column + c0;
-                        band_out[start..start + 8].copy_from_slice(&word.to_le_bytes());
-                    }
+            let full_rows = band_rows - band_rows % TILE;
+            let full_columns = columns - columns % TILE;
+            for r0 in (0..full_rows).step_by(TILE) {
+                for c0 in (0..full_columns).step_by(TILE) {
+                    let source = (c0 * rows + row0 + r0, rows);
+                    let target = (r0 * row_len + first_column + c0, row_len);
+                    transpose_tile(block, source, band_out, target);
                 }
             }
-            // Edges that do not fill an 8 x 8 tile.
+            // Edges that do not fill a tile.
             for r in 0..band_rows {
                 let columns_here = if r < full_rows {
                     full_columns..columns
@@ -711,6 +712,80 @@ fn transpose_into_rows(
         });
 }
 
+/// Transposes the 16 x 16 bytes at `source` (16 runs of 16 bytes, `stride` apart)
+/// into 16 runs of 16 bytes at `target`.
+#[cfg(target_arch = "x86_64")]
+fn transpose_tile(
+    block: &[u8],
+    (from, stride): (usize, usize),
+    out: &mut [u8],
+    (to, out_stride): (usize, usize),
+) {
+    use std::arch::x86_64::*;
+    assert!(from + 15 * stride + 16 <= block.len() && to + 15 * out_stride + 16 <= out.len());
+    // SAFETY: SSE2 is part of x86_64; the assert bounds all 16 loads and 16 stores.
+    unsafe {
+        let mut a = [_mm_setzero_si128(); 16];
+        for (j, v) in a.iter_mut().enumerate() {
+            *v = _mm_loadu_si128(block.as_ptr().add(from + j * stride).cast());
+        }
+        // Interleave bytes, then pairs, then quads, then halves: after step k,
+        // register i holds 2^k consecutive columns' values for a run of rows.
+        let mut b = [_mm_setzero_si128(); 16];
+        for i in 0..8 {
+            b[2 * i] = _mm_unpacklo_epi8(a[2 * i], a[2 * i + 1]);
+            b[2 * i + 1] = _mm_unpackhi_epi8(a[2 * i], a[2 * i + 1]);
+        }
+        let mut c = [_mm_setzero_si128(); 16];
+        for j in 0..4 {
+            let (p, q) = (4 * j, 4 * j + 2);
+            c[4 * j] = _mm_unpacklo_epi16(b[p], b[q]);
+            c[4 * j + 1] = _mm_unpackhi_epi16(b[p], b[q]);
+            c[4 * j + 2] = _mm_unpacklo_epi16(b[p + 1], b[q + 1]);
+            c[4 * j + 3] = _mm_unpackhi_epi16(b[p + 1], b[q + 1]);
+        }
+        let mut d = [_mm_setzero_si128(); 16];
+        for k in 0..2 {
+            for m in 0..4 {
+                let (p, q) = (8 * k + m, 8 * k + 4 + m);
+                d[8 * k + 2 * m] = _mm_unpacklo_epi32(c[p], c[q]);
+                d[8 * k + 2 * m + 1] = _mm_unpackhi_epi32(c[p], c[q]);
+            }
+        }
+        for r in 0..8 {
+            let rows = [
+                _mm_unpacklo_epi64(d[r], d[8 + r]),
+                _mm_unpackhi_epi64(d[r], d[8 + r]),
+            ];
+            for (half, row) in rows.iter().enumerate() {
+                let at = to + (2 * r + half) * out_stride;
+                _mm_storeu_si128(out.as_mut_ptr().add(at).cast(), *row);
+            }
+        }
+    }
+}
+
+/// Transposes the 8 x 8 bytes at `source` into 8 runs of 8 bytes at `target`.
+#[cfg(not(target_arch = "x86_64"))]
+fn transpose_tile(
+    block: &[u8],
+    (from, stride): (usize, usize),
+    out: &mut [u8],
+    (to, out_stride): (usize, usize),
+) {
+    let mut words = [0u64; 8];
+    for (j, word) in words.iter_mut().enumerate() {
+        let start = from + j * stride;
+        *word = u64::from_le_bytes(block[start..start + 8].try_into().unwrap());
+    }
+    transpose_8x8(&mut words);
+    for (i, word) in words.iter().enumerate() {
+        let start = to + i * out_stride;
+        out[start..start + 8].copy_from_slice(&word.to_le_bytes());
+    }
+}
+
+#[cfg_attr(target_arch = "x86_64", allow(dead_code))]
 /// Transposes an 8 x 8 byte matrix held as 8 words (element (i, k) is byte k of
 /// word i): swap the off-diagonal elements of 2 x 2 blocks, then of 4 x 4, then 8 x 8.
 fn transpose_8x8(x: &mut [u64; 8]) {
@@ -777,6 +852,24 @@ mod tests {
         for (i, row) in x.iter().enumerate() {
             for (k, column) in original.iter().enumerate() {
                 assert_eq!(row.to_le_bytes()[k], column.to_le_bytes()[i]);
+            }
+        }
+    }
+
+    #[test]
+    fn transpose_handles_many_bands_and_tiles() {
+        // 600 rows (two full bands and a partial one), 45 columns at column 7 of 60.
+        let (rows, columns, row_len, first) = (600, 45, 60, 7);
+        let block: Vec<u8> = (0..rows * columns).map(|i| (i * 7 % 253) as u8).collect();
+        let mut out = vec![0u8; rows * row_len];
+        transpose_into_rows(&block, rows, &mut out, row_len, first);
+        for r in 0..rows {
+            for c in 0..columns {
+                assert_eq!(
+                    out[r * row_len + first + c],
+                    block[c * rows + r],
+                    "row {r} column {c}"
+                );
             }
         }
     }
