@@ -612,26 +612,35 @@ fn unpack_groups<const W: usize>(packed: &[u8], out: &mut [u8]) {
 mod tests {
     use super::*;
 
-    /// One page of `data` (runs after the bit-width byte) read through a cursor
-    /// with an identity dictionary of 256 entries.
-    fn unpack_hybrid(data: &[u8], bit_width: u8, out: &mut [u8]) -> Result<(), PixelFault> {
-        let mut dict_page = Vec::new();
-        for v in 0..256i32 {
-            dict_page.extend(v.to_le_bytes());
+    /// A dictionary of the given INT32 values.
+    fn dictionary(values: impl IntoIterator<Item = i32>) -> Box<Dictionary> {
+        let mut page = Vec::new();
+        let mut count = 0;
+        for v in values {
+            page.extend(v.to_le_bytes());
+            count += 1;
         }
-        let mut page = vec![bit_width];
-        page.extend_from_slice(data);
+        let parsed = Dictionary::parse(&page, count, PhysicalType::INT32);
+        Box::new(parsed.unwrap_or_else(|_| panic!("a valid dictionary")))
+    }
+
+    /// A data page holding `values` indices of `width` bits in the runs `runs`.
+    fn index_page(width: u8, runs: &[u8], values: usize) -> IndexPage {
+        let mut data = vec![width];
+        data.extend_from_slice(runs);
+        IndexPage {
+            data: Bytes::from(data),
+            start: 1,
+            width,
+            values,
+        }
+    }
+
+    /// One page of runs read through a cursor with an identity dictionary.
+    fn unpack_hybrid(runs: &[u8], bit_width: u8, out: &mut [u8]) -> Result<(), PixelFault> {
         let column = ColumnValues::Dictionary {
-            dictionary: Box::new(
-                Dictionary::parse(&dict_page, 256, PhysicalType::INT32)
-                    .unwrap_or_else(|_| panic!("dictionary")),
-            ),
-            pages: vec![IndexPage {
-                data: Bytes::from(page),
-                start: 1,
-                width: bit_width,
-                values: out.len(),
-            }],
+            dictionary: dictionary(0..256),
+            pages: vec![index_page(bit_width, runs, out.len())],
         };
         column.cursor().read(out)
     }
@@ -767,32 +776,18 @@ mod tests {
     #[test]
     fn cursor_reads_and_skips_in_any_steps_across_pages() {
         let mut rng = fastrand::Rng::with_seed(5);
-        let mut dict_page = Vec::new();
-        for v in 0..256i32 {
-            // A dictionary that is not the identity: entry i is pixel 255 - i.
-            dict_page.extend((255 - v).to_le_bytes());
-        }
         for width in 0..=8usize {
             let mut pages = Vec::new();
             let mut expected = Vec::new();
             for _ in 0..3 {
                 let values = rng.usize(1..300);
-                let (data, page_values) = random_runs(&mut rng, width, values);
-                let mut page = vec![width as u8];
-                page.extend(data);
-                pages.push(IndexPage {
-                    data: Bytes::from(page),
-                    start: 1,
-                    width: width as u8,
-                    values,
-                });
+                let (runs, page_values) = random_runs(&mut rng, width, values);
+                pages.push(index_page(width as u8, &runs, values));
                 expected.extend(page_values.iter().map(|&i| 255 - i));
             }
+            // Not the identity: entry i is pixel 255 - i.
             let column = ColumnValues::Dictionary {
-                dictionary: Box::new(
-                    Dictionary::parse(&dict_page, 256, PhysicalType::INT32)
-                        .unwrap_or_else(|_| panic!("dictionary")),
-                ),
+                dictionary: dictionary((0..256).map(|v| 255 - v)),
                 pages,
             };
             let mut cursor = column.cursor();
@@ -814,24 +809,11 @@ mod tests {
 
     #[test]
     fn cursor_reports_the_row_of_an_index_past_the_dictionary() {
-        let mut dict_page = Vec::new();
-        for v in 0..3i32 {
-            dict_page.extend(v.to_le_bytes());
-        }
         // Width 8: values 0,1,2,0,1,2,7,0 (index 7 is past the 3 entries).
-        let mut page = vec![8u8];
-        page.extend(bit_packed_run(&[0, 1, 2, 0, 1, 2, 7, 0], 8));
+        let runs = bit_packed_run(&[0, 1, 2, 0, 1, 2, 7, 0], 8);
         let column = ColumnValues::Dictionary {
-            dictionary: Box::new(
-                Dictionary::parse(&dict_page, 3, PhysicalType::INT32)
-                    .unwrap_or_else(|_| panic!("dictionary")),
-            ),
-            pages: vec![IndexPage {
-                data: Bytes::from(page),
-                start: 1,
-                width: 8,
-                values: 8,
-            }],
+            dictionary: dictionary(0..3),
+            pages: vec![index_page(8, &runs, 8)],
         };
         let mut cursor = column.cursor();
         cursor.skip(2).unwrap();

@@ -876,7 +876,7 @@ mod tests {
 
     #[test]
     fn transpose_handles_full_tiles_and_ragged_edges() {
-        // 70 rows (a full band of 64 plus 6), 19 columns placed at column 3 of 25.
+        // 70 rows (four 16-row tiles plus 6), 19 columns placed at column 3 of 25.
         let (rows, columns, row_len, first) = (70, 19, 25, 3);
         let block: Vec<u8> = (0..rows * columns).map(|i| (i * 31 % 251) as u8).collect();
         let mut out = vec![0u8; rows * row_len];
