@@ -34,6 +34,7 @@ fn decode(c: &mut Criterion) {
         &SynthOptions {
             rows,
             seed: SEED,
+            first_id: 0,
             row_group_size: rows,
             height: g.height,
             width: g.width,

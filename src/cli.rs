@@ -62,7 +62,8 @@ Examples:
 const SYNTH_EXAMPLES: &str = "\
 Examples:
   pixelprep synth -o synthetic_50k.parquet --rows 50210
-  pixelprep synth -o many_groups.parquet --rows 10000 --row-group-size 1000 --seed 7";
+  pixelprep synth -o many_groups.parquet --rows 10000 --row-group-size 1000 --seed 7
+  pixelprep synth -o second.parquet --rows 50210 --seed 1 --first-id 50210";
 
 #[derive(Debug, Args)]
 pub struct BenchArgs {
@@ -112,6 +113,11 @@ pub struct SynthArgs {
     #[arg(long, default_value_t = 0)]
     pub seed: u64,
 
+    /// Number of the first image id, Train_<N>: give each file of a set its own
+    /// range, as the competition does, to convert them together.
+    #[arg(long, value_name = "N", default_value_t = 0)]
+    pub first_id: u64,
+
     /// Rows per row group [default: all rows in one, like the competition files].
     #[arg(long, value_parser = clap::value_parser!(u64).range(1..))]
     pub row_group_size: Option<u64>,
@@ -134,6 +140,7 @@ impl SynthArgs {
         SynthOptions {
             rows: self.rows as usize,
             seed: self.seed,
+            first_id: self.first_id,
             row_group_size: self
                 .row_group_size
                 .map_or((self.rows as usize).max(1), |r| r as usize),

@@ -5,7 +5,7 @@
 
 use std::collections::HashMap;
 use std::panic::{catch_unwind, AssertUnwindSafe};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Instant;
 
@@ -73,9 +73,12 @@ pub trait Progress: Sync {
 pub struct Silent;
 impl Progress for Silent {}
 
-/// One checked input: its table and the ids of each row group.
+/// One checked input: its path and the ids of each row group. The table itself is
+/// not kept: a 32k-column footer takes about 30 MB parsed, and holding every
+/// input's would make memory grow with the number of files.
 struct Input {
-    table: PixelTable,
+    path: PathBuf,
+    rows: u64,
     ids: Vec<Vec<String>>,
 }
 
@@ -83,9 +86,11 @@ struct Input {
 /// a bad file, a dangerous id or a duplicate anywhere stops the run at the start.
 fn open_inputs(options: &ConvertOptions, progress: &dyn Progress) -> Result<Vec<Input>> {
     let shape = options.geometry.shape();
-    let mut seen: HashMap<String, Location> = HashMap::new();
+    // Where each id was first seen: input number and row (a Location per id would
+    // hold a copy of the path for each of 200,000 ids).
+    let mut seen: HashMap<String, (usize, u64)> = HashMap::new();
     let mut inputs = Vec::with_capacity(options.inputs.len());
-    for path in &options.inputs {
+    for (input, path) in options.inputs.iter().enumerate() {
         let table = PixelTable::open(path, shape)?;
         if table.num_rows() == 0 {
             progress.warn(&format!(
@@ -98,31 +103,39 @@ fn open_inputs(options: &ConvertOptions, progress: &dyn Progress) -> Result<Vec<
         for rg in 0..table.num_row_groups() {
             let group_ids = table.read_ids(rg, first_row)?;
             for (i, id) in group_ids.iter().enumerate() {
-                let at = Location::file(path)
-                    .with_row(first_row + i as u64)
-                    .with_image_id(id.clone());
+                let row = first_row + i as u64;
+                let at = |path: &Path, row: u64, id: &str| {
+                    Location::file(path)
+                        .with_row(row)
+                        .with_image_id(id.to_owned())
+                };
                 if let Some(message) = image_id_problem(id) {
                     return Err(Error::BadImageId {
                         at: Location {
                             column: Some(crate::table::ID_COLUMN.into()),
-                            ..at
+                            ..at(path, row, id)
                         },
                         message,
                     });
                 }
-                if let Some(first) = seen.get(id) {
+                if let Some(&(first_input, first_row)) = seen.get(id) {
+                    let first_path = &options.inputs[first_input];
                     return Err(Error::DuplicateImageId {
                         id: id.clone(),
-                        first: Box::new(first.clone()),
-                        second: Box::new(at),
+                        first: Box::new(at(first_path, first_row, id)),
+                        second: Box::new(at(path, row, id)),
                     });
                 }
-                seen.insert(id.clone(), at);
+                seen.insert(id.clone(), (input, row));
             }
             first_row += group_ids.len() as u64;
             ids.push(group_ids);
         }
-        inputs.push(Input { table, ids });
+        inputs.push(Input {
+            path: path.clone(),
+            rows: table.num_rows(),
+            ids,
+        });
     }
     Ok(inputs)
 }
@@ -189,7 +202,7 @@ pub fn convert(
 ) -> Result<Summary> {
     let started = Instant::now();
     let inputs = open_inputs(options, progress)?;
-    let total: u64 = inputs.iter().map(|i| i.table.num_rows()).sum();
+    let total: u64 = inputs.iter().map(|i| i.rows).sum();
     let sink = open_sink(&options.output, options.force)?;
     let keeps_partial = sink.keeps_partial_output();
     let output = options.output.clone();
@@ -228,10 +241,24 @@ pub fn convert(
             let mut counts = (0u64, 0u64, 0u64); // images, blanks, skipped
             let mut pixels = Vec::new();
             for input in &inputs {
+                // Opened again (footer only; checked above) and dropped after its
+                // last row group, so one footer is held at a time.
+                let table = PixelTable::open(&input.path, geometry.shape())?;
+                let groups: Vec<usize> = (0..table.num_row_groups())
+                    .map(|rg| table.row_group_rows(rg))
+                    .collect();
+                if groups != input.ids.iter().map(Vec::len).collect::<Vec<_>>() {
+                    return Err(Error::Layout {
+                        at: Location::file(&input.path),
+                        message: "changed while the run was converting it (its rows are not the \
+                                  ones checked at the start); run again on a file that stays put"
+                            .into(),
+                    });
+                }
                 let mut first_row = 0u64;
                 for (rg, ids) in input.ids.iter().enumerate() {
                     check_cancel()?;
-                    pool.install(|| input.table.read_pixels(rg, first_row, ids, &mut pixels))?;
+                    pool.install(|| table.read_pixels(rg, first_row, ids, &mut pixels))?;
                     let row_len = geometry.height * geometry.width;
                     for (chunk_index, chunk_ids) in ids.chunks(BATCH).enumerate() {
                         check_cancel()?;

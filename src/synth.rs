@@ -38,6 +38,9 @@ const PANDAS_METADATA: &str = r#"{"index_columns": ["__index_level_0__"], "colum
 pub struct SynthOptions {
     pub rows: usize,
     pub seed: u64,
+    /// Number in the first image id (`Train_<first_id>`): files that continue one
+    /// another's ids, like the competition's four, can be converted together.
+    pub first_id: u64,
     pub row_group_size: usize,
     pub height: usize,
     pub width: usize,
@@ -93,8 +96,16 @@ pub fn write_synthetic(path: &Path, options: &SynthOptions) -> io::Result<u64> {
     while first_row < options.rows {
         let rows = options.row_group_size.min(options.rows - first_row);
         render_row_group(options, first_row, rows, &mut images);
-        write_row_group(&mut writer, &columns, &properties, &images, first_row, rows)
-            .map_err(|e| parquet_error(e, &parquet_context()))?;
+        write_row_group(
+            &mut writer,
+            &columns,
+            &properties,
+            &images,
+            first_row,
+            rows,
+            options.first_id,
+        )
+        .map_err(|e| parquet_error(e, &parquet_context()))?;
         first_row += rows;
     }
     let sink = writer
@@ -247,6 +258,7 @@ fn write_row_group<W: Write + Send>(
     images: &[u8],
     first_row: usize,
     rows: usize,
+    first_id: u64,
 ) -> Result<(), ParquetError> {
     let pixels = columns.len() - 2;
     let mut row_group = writer.next_row_group()?;
@@ -254,7 +266,7 @@ fn write_row_group<W: Write + Send>(
     let present = vec![1i16; rows];
 
     let ids: Vec<ByteArray> = (first_row..first_row + rows)
-        .map(|row| ByteArray::from(format!("Train_{row}").into_bytes()))
+        .map(|row| ByteArray::from(format!("Train_{}", first_id + row as u64).into_bytes()))
         .collect();
     let encoded = encode_column::<ByteArrayType>(&columns[0], properties, &ids, &present)?;
     row_group.append_column(&encoded.bytes, encoded.close)?;
@@ -821,6 +833,7 @@ mod tests {
         let options = SynthOptions {
             rows: 40,
             seed: 7,
+            first_id: 0,
             row_group_size: 40,
             height: H,
             width: W,
@@ -938,6 +951,7 @@ mod tests {
         let options = SynthOptions {
             rows: 4,
             seed: 0,
+            first_id: 0,
             row_group_size: 0,
             height: 20,
             width: 30,
@@ -960,6 +974,25 @@ mod tests {
     }
 
     #[test]
+    fn first_id_numbers_the_ids_from_there() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("second.parquet");
+        let options = SynthOptions {
+            rows: 12,
+            seed: 1,
+            first_id: 50_210,
+            row_group_size: 5,
+            height: 20,
+            width: 20,
+        };
+        write_synthetic(&path, &options).unwrap();
+        let table = crate::table::PixelTable::open_any_shape(&path).unwrap();
+        let ids = table.read_ids(2, 10).unwrap();
+        assert_eq!(ids, ["Train_50220", "Train_50221"]);
+        assert_eq!(table.read_ids(0, 0).unwrap()[0], "Train_50210");
+    }
+
+    #[test]
     fn round_trips_through_the_parquet_reader() {
         let (rows, height, width, group) = (20, 40, 30, 8);
         let dir = tempfile::tempdir().unwrap();
@@ -967,6 +1000,7 @@ mod tests {
         let options = SynthOptions {
             rows,
             seed: 42,
+            first_id: 0,
             row_group_size: group,
             height,
             width,
@@ -1127,6 +1161,7 @@ mod tests {
             let options = SynthOptions {
                 rows,
                 seed: 5,
+                first_id: 0,
                 row_group_size,
                 height: H,
                 width: W,
