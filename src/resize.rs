@@ -216,8 +216,11 @@ mod simd {
         }
     }
 
+    /// # Safety
+    /// The CPU must have SSSE3. (An `unsafe fn` so that the crate's declared
+    /// minimum Rust, 1.85, accepts the target feature.)
     #[target_feature(enable = "ssse3")]
-    fn weigh_group(group: &Group, source: &[u8], out: &mut [i16]) {
+    unsafe fn weigh_group(group: &Group, source: &[u8], out: &mut [i16]) {
         assert!(source.len() >= 16 && out.len() >= 8);
         // SAFETY: the loads read 16 bytes of `source` and of the group's arrays,
         // the store writes 8 i16 of `out`, all checked above.
