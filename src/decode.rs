@@ -1,10 +1,9 @@
 //! The fast path for dictionary-encoded integer pixel columns, the layout of every
 //! file pandas/pyarrow writes: a dictionary page of at most 256 distinct values, then
-//! data pages of RLE/bit-packed indices. A column is prepared once (levels checked,
+//! data pages of RLE/bit-packed indices. A column is prepared (levels checked,
 //! dictionary turned into a 256-entry table, the decompressed index pages kept) and
-//! then read a few hundred rows at a time through a [`ColumnCursor`], so that a
-//! block of columns can be decoded in lockstep straight into row-major tiles.
-//! Anything else (plain pages, wider indices, old level encodings) is reported as
+//! then read run by run through a [`ColumnCursor`], indices unpacked and mapped
+//! straight into the column's `u8` output. Anything else (plain pages, wider indices, old level encodings) is reported as
 //! `Unsupported` and read the general way.
 
 use bytes::Bytes;
@@ -80,10 +79,8 @@ impl Dictionary {
             return Err(eof("dictionary page"));
         }
         let mut dict = Dictionary {
-            values: [0; 256],
-            bad: [true; 256],
             raw: Vec::with_capacity(count),
-            clean: true,
+            ..Dictionary::empty()
         };
         for (i, bytes) in buf.chunks_exact(width).take(count).enumerate() {
             let value = if width == 4 {
@@ -111,13 +108,14 @@ impl Dictionary {
         } else {
             indices.iter().any(|&i| self.bad[i as usize])
         };
-        match indices
-            .iter()
-            .position(|&i| any_bad && self.bad[i as usize])
-        {
-            Some(offset) => Err(self.fault(indices[offset], first_row + offset)),
-            None => Ok(()),
+        if !any_bad {
+            return Ok(());
         }
+        let offset = indices
+            .iter()
+            .position(|&i| self.bad[i as usize])
+            .expect("a bad index was seen");
+        Err(self.fault(indices[offset], first_row + offset))
     }
 
     /// Writes the pixel of each index in `indices` to `out`, after checking them.
@@ -137,18 +135,6 @@ impl Dictionary {
         Ok(())
     }
 
-    /// Maps indices to pixels in place; returns whether any index was bad.
-    #[cfg(test)]
-    fn map_in_place(&self, indices: &mut [u8]) -> bool {
-        let mut bad = false;
-        for slot in indices.iter_mut() {
-            let i = *slot as usize;
-            bad |= self.bad[i];
-            *slot = self.values[i];
-        }
-        bad
-    }
-
     fn fault(&self, index: u8, row: usize) -> PixelFault {
         match self.raw.get(index as usize) {
             Some(&value) => PixelFault::OutOfRange { row, value },
@@ -161,7 +147,7 @@ impl Dictionary {
 }
 
 /// Dictionary indices of one data page, still RLE/bit-packed.
-pub struct IndexPage {
+struct IndexPage {
     data: Bytes,
     /// Offset of the first run header, after the levels and the bit-width byte.
     start: usize,
@@ -169,32 +155,23 @@ pub struct IndexPage {
     values: usize,
 }
 
-/// One pixel column of a row group, ready to be read a few rows at a time.
-pub enum ColumnValues {
-    /// The dictionary and the data pages' packed indices.
-    Dictionary {
-        dictionary: Box<Dictionary>,
-        pages: Vec<IndexPage>,
-    },
-    /// Pixels decoded the general way, one byte per row.
-    Decoded(Vec<u8>),
+/// One dictionary-encoded pixel column of a row group, ready to be read.
+struct DictionaryColumn {
+    dictionary: Dictionary,
+    pages: Vec<IndexPage>,
 }
 
-impl ColumnValues {
+impl DictionaryColumn {
     /// A cursor at the column's first row.
-    pub fn cursor(&self) -> ColumnCursor<'_> {
-        let first = match self {
-            ColumnValues::Dictionary { pages, .. } => pages.first(),
-            ColumnValues::Decoded(_) => None,
-        };
-        let (pos, page_left) = first.map_or((0, 0), |p| (p.start, p.values));
+    fn cursor(&self) -> ColumnCursor<'_> {
+        let first = self.pages.first();
         ColumnCursor {
             column: self,
             data: first.map_or(&[], |p| &p.data[..]),
             width: first.map_or(0, |p| p.width),
             page: 0,
-            pos,
-            page_left,
+            pos: first.map_or(0, |p| p.start),
+            page_left: first.map_or(0, |p| p.values),
             run: Run::Between,
             row: 0,
         }
@@ -203,11 +180,11 @@ impl ColumnValues {
 
 /// Checks the pages of a dictionary-encoded column chunk of `rows` rows and keeps
 /// what reading it needs. Nulls are found here; bad indices when the rows are read.
-pub fn prepare_dictionary_column(
+fn prepare_dictionary_column(
     mut pages: Box<dyn PageReader>,
     descr: &ColumnDescPtr,
     rows: usize,
-) -> Result<ColumnValues, DictionaryDecodeError> {
+) -> Result<DictionaryColumn, DictionaryDecodeError> {
     if descr.max_rep_level() != 0 || descr.max_def_level() > 1 {
         return Err(DictionaryDecodeError::Unsupported);
     }
@@ -302,9 +279,9 @@ pub fn prepare_dictionary_column(
             ParquetError::EOF(format!("column has {row} values for {rows} rows")),
         )));
     }
-    Ok(ColumnValues::Dictionary {
+    Ok(DictionaryColumn {
         // No data page needs no dictionary: an empty one will do.
-        dictionary: Box::new(dictionary.unwrap_or_else(Dictionary::empty)),
+        dictionary: dictionary.unwrap_or_else(Dictionary::empty),
         pages: index_pages,
     })
 }
@@ -338,9 +315,9 @@ enum Run {
     Packed { at: usize, next: usize, left: usize },
 }
 
-/// Reads a [`ColumnValues`] in order, any number of rows at a time.
-pub struct ColumnCursor<'a> {
-    column: &'a ColumnValues,
+/// Reads a [`DictionaryColumn`] in order, any number of rows at a time.
+struct ColumnCursor<'a> {
+    column: &'a DictionaryColumn,
     /// The current page's bytes and bit width.
     data: &'a [u8],
     width: u8,
@@ -356,46 +333,23 @@ pub struct ColumnCursor<'a> {
 
 impl<'a> ColumnCursor<'a> {
     /// Reads the next `out.len()` pixels.
-    pub fn read(&mut self, out: &mut [u8]) -> Result<(), PixelFault> {
-        self.walk(out.len(), Some(out))
-    }
-
-    /// Moves past the next `count` values without decoding or checking them.
-    pub fn skip(&mut self, count: usize) -> Result<(), PixelFault> {
-        self.walk(count, None)
-    }
-
-    fn walk(&mut self, count: usize, mut out: Option<&mut [u8]>) -> Result<(), PixelFault> {
-        let (dictionary, pages) = match self.column {
-            ColumnValues::Decoded(pixels) => {
-                let end = self.row + count;
-                let source = pixels
-                    .get(self.row..end)
-                    .ok_or_else(|| eof_fault("column"))?;
-                if let Some(out) = out {
-                    out.copy_from_slice(source);
-                }
-                self.row = end;
-                return Ok(());
-            }
-            ColumnValues::Dictionary { dictionary, pages } => (dictionary, pages),
-        };
+    fn read(&mut self, out: &mut [u8]) -> Result<(), PixelFault> {
+        let column = self.column;
+        let dictionary = &column.dictionary;
         let mut done = 0;
-        while done < count {
-            let wanted = count - done;
+        while done < out.len() {
+            let wanted = out.len() - done;
             let taken = match self.run {
                 Run::Between => {
-                    self.next_run(pages)?;
+                    self.next_run(&column.pages)?;
                     continue;
                 }
                 Run::Repeated { index, left } => {
                     let n = left.min(wanted);
-                    if let Some(out) = out.as_deref_mut() {
-                        if dictionary.bad[index as usize] {
-                            return Err(dictionary.fault(index, self.row));
-                        }
-                        out[done..done + n].fill(dictionary.values[index as usize]);
+                    if dictionary.bad[index as usize] {
+                        return Err(dictionary.fault(index, self.row));
                     }
+                    out[done..done + n].fill(dictionary.values[index as usize]);
                     self.run = if n == left {
                         Run::Between
                     } else {
@@ -408,15 +362,13 @@ impl<'a> ColumnCursor<'a> {
                 }
                 Run::Packed { at, next, left } => {
                     let n = left.min(wanted);
-                    if let Some(out) = out.as_deref_mut() {
-                        let target = &mut out[done..done + n];
-                        if self.width == 8 {
-                            let indices = &self.data[at + next..at + next + n];
-                            dictionary.map_into(indices, target, self.row)?;
-                        } else {
-                            unpack_from(self.data, at, next, self.width, target);
-                            dictionary.map_in_place_checked(target, self.row)?;
-                        }
+                    let target = &mut out[done..done + n];
+                    if self.width == 8 {
+                        let indices = &self.data[at + next..at + next + n];
+                        dictionary.map_into(indices, target, self.row)?;
+                    } else {
+                        unpack_from(self.data, at, next, self.width, target);
+                        dictionary.map_in_place_checked(target, self.row)?;
                     }
                     self.run = if n == left {
                         Run::Between
@@ -613,7 +565,7 @@ mod tests {
     use super::*;
 
     /// A dictionary of the given INT32 values.
-    fn dictionary(values: impl IntoIterator<Item = i32>) -> Box<Dictionary> {
+    fn dictionary(values: impl IntoIterator<Item = i32>) -> Dictionary {
         let mut page = Vec::new();
         let mut count = 0;
         for v in values {
@@ -621,7 +573,7 @@ mod tests {
             count += 1;
         }
         let parsed = Dictionary::parse(&page, count, PhysicalType::INT32);
-        Box::new(parsed.unwrap_or_else(|_| panic!("a valid dictionary")))
+        parsed.unwrap_or_else(|_| panic!("a valid dictionary"))
     }
 
     /// A data page holding `values` indices of `width` bits in the runs `runs`.
@@ -638,7 +590,7 @@ mod tests {
 
     /// One page of runs read through a cursor with an identity dictionary.
     fn unpack_hybrid(runs: &[u8], bit_width: u8, out: &mut [u8]) -> Result<(), PixelFault> {
-        let column = ColumnValues::Dictionary {
+        let column = DictionaryColumn {
             dictionary: dictionary(0..256),
             pages: vec![index_page(bit_width, runs, out.len())],
         };
@@ -737,10 +689,13 @@ mod tests {
         }
         let dict = Dictionary::parse(&buf, 4, PhysicalType::INT32).unwrap();
         let mut idx = [0u8, 1];
-        assert!(!dict.map_in_place(&mut idx));
+        assert!(dict.map_in_place_checked(&mut idx, 0).is_ok());
         assert_eq!(idx, [0, 255]);
         let mut idx = [1u8, 2];
-        assert!(dict.map_in_place(&mut idx));
+        assert!(matches!(
+            dict.map_in_place_checked(&mut idx, 0),
+            Err(PixelFault::OutOfRange { row: 1, value: 256 })
+        ));
         assert!(matches!(
             dict.fault(3, 9),
             PixelFault::OutOfRange { row: 9, value: -1 }
@@ -774,7 +729,7 @@ mod tests {
     }
 
     #[test]
-    fn cursor_reads_and_skips_in_any_steps_across_pages() {
+    fn cursor_reads_in_any_steps_across_pages() {
         let mut rng = fastrand::Rng::with_seed(5);
         for width in 0..=8usize {
             let mut pages = Vec::new();
@@ -786,7 +741,7 @@ mod tests {
                 expected.extend(page_values.iter().map(|&i| 255 - i));
             }
             // Not the identity: entry i is pixel 255 - i.
-            let column = ColumnValues::Dictionary {
+            let column = DictionaryColumn {
                 dictionary: dictionary((0..256).map(|v| 255 - v)),
                 pages,
             };
@@ -794,13 +749,9 @@ mod tests {
             let mut row = 0;
             while row < expected.len() {
                 let n = rng.usize(1..70).min(expected.len() - row);
-                if rng.u8(..4) == 0 {
-                    cursor.skip(n).unwrap();
-                } else {
-                    let mut out = vec![0u8; n];
-                    cursor.read(&mut out).unwrap();
-                    assert_eq!(out, expected[row..row + n], "width {width}, rows {row}..");
-                }
+                let mut out = vec![0u8; n];
+                cursor.read(&mut out).unwrap();
+                assert_eq!(out, expected[row..row + n], "width {width}, rows {row}..");
                 row += n;
             }
             assert!(cursor.read(&mut [0u8; 1]).is_err(), "reading past the end");
@@ -811,12 +762,14 @@ mod tests {
     fn cursor_reports_the_row_of_an_index_past_the_dictionary() {
         // Width 8: values 0,1,2,0,1,2,7,0 (index 7 is past the 3 entries).
         let runs = bit_packed_run(&[0, 1, 2, 0, 1, 2, 7, 0], 8);
-        let column = ColumnValues::Dictionary {
+        let column = DictionaryColumn {
             dictionary: dictionary(0..3),
             pages: vec![index_page(8, &runs, 8)],
         };
         let mut cursor = column.cursor();
-        cursor.skip(2).unwrap();
+        let mut first_two = [9u8; 2];
+        cursor.read(&mut first_two).unwrap();
+        assert_eq!(first_two, [0, 1]);
         let mut out = [0u8; 6];
         match cursor.read(&mut out) {
             Err(PixelFault::Parquet(e)) => assert!(e.to_string().contains("at row 6"), "{e}"),
