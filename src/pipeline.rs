@@ -78,7 +78,6 @@ impl Progress for Silent {}
 /// input's would make memory grow with the number of files.
 struct Input {
     path: PathBuf,
-    rows: u64,
     ids: Vec<Vec<String>>,
 }
 
@@ -133,7 +132,6 @@ fn open_inputs(options: &ConvertOptions, progress: &dyn Progress) -> Result<Vec<
         }
         inputs.push(Input {
             path: path.clone(),
-            rows: table.num_rows(),
             ids,
         });
     }
@@ -202,7 +200,11 @@ pub fn convert(
 ) -> Result<Summary> {
     let started = Instant::now();
     let inputs = open_inputs(options, progress)?;
-    let total: u64 = inputs.iter().map(|i| i.rows).sum();
+    let total: u64 = inputs
+        .iter()
+        .flat_map(|i| &i.ids)
+        .map(|g| g.len() as u64)
+        .sum();
     let sink = open_sink(&options.output, options.force)?;
     let keeps_partial = sink.keeps_partial_output();
     let output = options.output.clone();

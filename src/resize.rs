@@ -325,19 +325,10 @@ fn blend_rows_scalar(h0: &[i16], h1: &[i16], b0: i16, b1: i16, out: &mut [u8]) {
 /// Panics if `src.len() != sw * sh` or a dimension is zero: callers pass images
 /// they built.
 pub fn resize_linear(src: &[u8], sw: usize, sh: usize, dw: usize, dh: usize) -> Vec<u8> {
-    let mut out = vec![0u8; dw * dh];
-    resize_linear_into(src, sw, sh, dw, dh, &mut out);
-    out
-}
-
-/// [`resize_linear`] into a caller's buffer of `dw * dh` bytes.
-pub fn resize_linear_into(src: &[u8], sw: usize, sh: usize, dw: usize, dh: usize, out: &mut [u8]) {
     assert!(sw > 0 && sh > 0 && dw > 0 && dh > 0, "empty image");
     assert_eq!(src.len(), sw * sh, "image buffer does not match its size");
-    assert_eq!(out.len(), dw * dh, "output buffer does not match its size");
     if sw == dw && sh == dh {
-        out.copy_from_slice(src);
-        return;
+        return src.to_vec();
     }
     let columns = ColumnTaps::new(sw, dw);
     let rows = row_taps(sh, dh);
@@ -348,6 +339,7 @@ pub fn resize_linear_into(src: &[u8], sw: usize, sh: usize, dw: usize, dh: usize
     let mut h = [vec![0i16; dw], vec![0i16; dw]];
     let mut nonzero = [false; 2];
     let mut loaded: [Option<usize>; 2] = [None, None];
+    let mut out = vec![0u8; dw * dh];
     for (tap, out_row) in rows.iter().zip(out.chunks_exact_mut(dw)) {
         let (r0, r1) = (clamp_row(tap.index), clamp_row(tap.index + 1));
         if loaded[0] != Some(r0) {
@@ -364,13 +356,13 @@ pub fn resize_linear_into(src: &[u8], sw: usize, sh: usize, dw: usize, dh: usize
             nonzero[1] = resize_row(&src[r1 * sw..(r1 + 1) * sw], &columns, &mut h[1]);
             loaded[1] = Some(r1);
         }
-        if nonzero == [false, false] {
-            out_row.fill(0);
-        } else {
+        // Two zero rows blend to zero, which `out` already holds.
+        if nonzero != [false, false] {
             // Row weights are in 0..=2048: they fit the i16 lanes.
             blend_rows(&h[0], &h[1], tap.w0 as i16, tap.w1 as i16, out_row);
         }
     }
+    out
 }
 
 #[cfg(test)]
