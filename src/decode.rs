@@ -12,6 +12,7 @@ use parquet::column::page::{Page, PageReader};
 use parquet::errors::ParquetError;
 use parquet::schema::types::ColumnDescPtr;
 
+use crate::lookup;
 use crate::table::PixelFault;
 
 #[derive(Debug)]
@@ -121,17 +122,13 @@ impl Dictionary {
     /// Writes the pixel of each index in `indices` to `out`, after checking them.
     fn map_into(&self, indices: &[u8], out: &mut [u8], first_row: usize) -> Result<(), PixelFault> {
         self.check(indices, first_row)?;
-        for (o, &i) in out.iter_mut().zip(indices) {
-            *o = self.values[i as usize];
-        }
+        lookup::map(&self.values, indices, out);
         Ok(())
     }
 
     fn map_in_place_checked(&self, indices: &mut [u8], first_row: usize) -> Result<(), PixelFault> {
         self.check(indices, first_row)?;
-        for slot in indices.iter_mut() {
-            *slot = self.values[*slot as usize];
-        }
+        lookup::map_in_place(&self.values, indices);
         Ok(())
     }
 

@@ -14,6 +14,7 @@ pub mod decode;
 pub mod encode;
 pub mod error;
 pub mod inspect;
+mod lookup;
 pub mod pipeline;
 pub mod progress;
 pub mod resize;

@@ -204,7 +204,7 @@ mod simd {
             let group = &groups[dx / 8];
             let group_end = (dx / 8 * 8 + 8).min(range.end);
             match group.base {
-                Some(base) if dx % 8 == 0 && group_end == dx + 8 => {
+                Some(base) if dx.is_multiple_of(8) && group_end == dx + 8 => {
                     let source = &src_row[base..base + 16];
                     let target = &mut out[dx..dx + 8];
                     // SAFETY: `groups` is only built when SSSE3 is present.
@@ -218,7 +218,7 @@ mod simd {
 
     /// # Safety
     /// The CPU must have SSSE3. (An `unsafe fn` so that the crate's declared
-    /// minimum Rust, 1.85, accepts the target feature.)
+    /// minimum Rust accepts the target feature.)
     #[target_feature(enable = "ssse3")]
     unsafe fn weigh_group(group: &Group, source: &[u8], out: &mut [i16]) {
         assert!(source.len() >= 16 && out.len() >= 8);

@@ -379,7 +379,7 @@ fn kind_slot(seed: u64, index: usize) -> usize {
     let hash = splitmix64(splitmix64(seed ^ 0x6B69_6E64) ^ block as u64);
     // An odd multiplier that is not a multiple of 5 is coprime to 100.
     let mut multiplier = (hash % 50) as usize * 2 + 1;
-    if multiplier % 5 == 0 {
+    if multiplier.is_multiple_of(5) {
         multiplier += 2;
     }
     let offset = (hash >> 32) as usize % KIND_BLOCK;

@@ -835,7 +835,7 @@ mod tests {
         assert_eq!(column_block(50_210), 2048);
         let block = column_block(1_000_000);
         assert!(
-            block % 8 == 0 && block * 1_000_000 <= MAX_BLOCK_SCRATCH,
+            block.is_multiple_of(8) && block * 1_000_000 <= MAX_BLOCK_SCRATCH,
             "{block}"
         );
         assert_eq!(column_block(usize::MAX), 8);
