@@ -11,6 +11,7 @@ use criterion::{criterion_group, criterion_main, BatchSize, Criterion, Throughpu
 use pixelprep::archive::{Sink, ZipSink};
 use pixelprep::encode::encode_png;
 use pixelprep::resize::resize_linear;
+use pixelprep::rows::PixelRows;
 use pixelprep::steps::{transform, Geometry};
 use pixelprep::synth::{synthetic_image, write_synthetic, SynthOptions};
 use pixelprep::table::PixelTable;
@@ -51,7 +52,7 @@ fn decode(c: &mut Criterion) {
             .num_threads(threads)
             .build()
             .unwrap();
-        let mut pixels = Vec::new();
+        let mut pixels = PixelRows::default();
         group.bench_function(
             format!("row group of 1000 images, {threads} threads"),
             |b| b.iter(|| pool.install(|| table.read_pixels(0, 0, &ids, &mut pixels).unwrap())),

@@ -18,6 +18,7 @@ mod lookup;
 pub mod pipeline;
 pub mod progress;
 pub mod resize;
+pub mod rows;
 pub mod steps;
 pub mod synth;
 pub mod table;

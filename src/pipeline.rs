@@ -15,6 +15,7 @@ use rayon::prelude::*;
 use crate::archive::{entry_name, image_id_problem, open_sink, Sink};
 use crate::encode::encode_png;
 use crate::error::{Error, Location, Result};
+use crate::rows::PixelRows;
 use crate::steps::{transform, Geometry};
 use crate::table::PixelTable;
 
@@ -241,7 +242,7 @@ pub fn convert(
 
         let produced = catch_unwind(AssertUnwindSafe(|| {
             let mut counts = (0u64, 0u64, 0u64); // images, blanks, skipped
-            let mut pixels = Vec::new();
+            let mut pixels = PixelRows::default();
             for input in &inputs {
                 // Opened again (footer only; checked above) and dropped after its
                 // last row group, so one footer is held at a time.
@@ -261,13 +262,12 @@ pub fn convert(
                 for (rg, ids) in input.ids.iter().enumerate() {
                     check_cancel()?;
                     pool.install(|| table.read_pixels(rg, first_row, ids, &mut pixels))?;
-                    let row_len = geometry.height * geometry.width;
                     for (chunk_index, chunk_ids) in ids.chunks(BATCH).enumerate() {
                         check_cancel()?;
                         let start = chunk_index * BATCH;
-                        let rows = &pixels[start * row_len..(start + chunk_ids.len()) * row_len];
                         let batch: Vec<(String, Option<Vec<u8>>, bool)> = pool.install(|| {
-                            rows.par_chunks(row_len)
+                            pixels
+                                .par_rows(start..start + chunk_ids.len())
                                 .zip(chunk_ids.par_iter())
                                 .map(|(raw, id)| {
                                     if panic_on == Some(id.as_str()) {

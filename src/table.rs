@@ -3,9 +3,10 @@
 //!
 //! A row cannot be read without decoding a page of every pixel column, so a row
 //! group is the unit of work and memory: [`PixelTable::read_pixels`] decodes one
-//! row group into a row-major `u8` buffer, column block by column block, in parallel
-//! on the current rayon pool.
+//! row group into [`PixelRows`], 64 columns per task, in parallel on the current
+//! rayon pool.
 
+use std::cell::RefCell;
 use std::fs::File;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -25,23 +26,20 @@ use rayon::prelude::*;
 
 use crate::decode::{decode_dictionary_column, DictionaryDecodeError};
 use crate::error::{Error, Location, Result};
+use crate::rows::{PixelRows, LINE};
 
 /// The name pandas gives a stored index; it is not a pixel column.
 const PANDAS_INDEX_PREFIX: &str = "__index_level_";
 /// The id column's name in the competition files.
 pub const ID_COLUMN: &str = "image_id";
-/// Pixel columns decoded per parallel step, at most: wide blocks make each row's
-/// share of a block a long contiguous run (2 KB), which the transpose writes at
-/// memory speed; fewer blocks also mean fewer pauses between parallel steps.
-const MAX_COLUMN_BLOCK: usize = 2048;
-/// Bytes of column-major scratch per block, at most (a block of `rows` values per column).
-const MAX_BLOCK_SCRATCH: usize = 128 << 20;
+/// Pixel columns whose file bytes are read ahead, decoded, then dropped from this
+/// process's memory together (a multiple of [`LINE`]).
+const SPAN_COLUMNS: usize = 2048;
 
-/// Columns per block for a row group of `rows` rows: a multiple of 8 (the
-/// transpose's tile) that keeps the scratch within its bound.
-fn column_block(rows: usize) -> usize {
-    let by_memory = MAX_BLOCK_SCRATCH / rows.max(1);
-    (by_memory.clamp(8, MAX_COLUMN_BLOCK) / 8) * 8
+thread_local! {
+    /// Each worker's column-major scratch for one block of [`LINE`] columns:
+    /// `64 * rows` bytes, small enough to stay in cache until it is transposed.
+    static BLOCK_SCRATCH: RefCell<Vec<u8>> = const { RefCell::new(Vec::new()) };
 }
 
 /// Image dimensions in pixels.
@@ -316,46 +314,46 @@ impl PixelTable {
             .collect()
     }
 
-    /// Decodes the pixels of `row_group` into `out`, row-major, one image after another
-    /// (`rows * height * width` bytes; `out` is resized and reused). `ids` are the row
-    /// group's image ids, used to name the row of a bad value.
+    /// Decodes the pixels of `row_group` into `out` (reshaped and reused). `ids` are
+    /// the row group's image ids, used to name the row of a bad value.
     pub fn read_pixels(
         &self,
         row_group: usize,
         first_row: u64,
         ids: &[String],
-        out: &mut Vec<u8>,
+        out: &mut PixelRows,
     ) -> Result<()> {
         let rows = self.row_group_rows(row_group);
-        let row_len = self.pixel_columns.len();
-        // Every byte is overwritten below, so a buffer of the right size from the
-        // last row group or file is reused as it is; otherwise it is freed first.
-        if out.len() != rows * row_len {
-            *out = Vec::new();
-            *out = zeroed_huge(rows * row_len);
-        }
+        out.reshape(rows, self.pixel_columns.len());
         if rows == 0 {
             return Ok(());
         }
-        let block_columns = column_block(rows);
-        let mut scratch = zeroed_huge(block_columns.min(row_len) * rows);
-        let blocks: Vec<&[usize]> = self.pixel_columns.chunks(block_columns).collect();
+        let writer = out.writer();
+        let spans: Vec<&[usize]> = self.pixel_columns.chunks(SPAN_COLUMNS).collect();
         let source = Arc::new(self.data.clone());
-        for (block_index, block) in blocks.iter().enumerate() {
-            let span = self.chunk_span(row_group, block);
-            if let Some(next) = blocks.get(block_index + 1) {
+        for (span_index, span_columns) in spans.iter().enumerate() {
+            let span = self.chunk_span(row_group, span_columns);
+            if let Some(next) = spans.get(span_index + 1) {
                 self.prefetch(self.chunk_span(row_group, next));
             }
-            let scratch = &mut scratch[..block.len() * rows];
-            scratch
-                .par_chunks_mut(rows)
-                .zip(block.par_iter())
-                .try_for_each(|(column_out, &column)| {
-                    self.decode_pixel_column(&source, row_group, column, column_out)
-                        .map_err(|fault| self.fault_error(fault, column, first_row, ids))
+            let first_column = span_index * SPAN_COLUMNS;
+            span_columns
+                .par_chunks(LINE)
+                .enumerate()
+                .try_for_each(|(block_index, block)| {
+                    BLOCK_SCRATCH.with_borrow_mut(|scratch| {
+                        scratch.resize(block.len() * rows, 0);
+                        for (column_out, &column) in scratch.chunks_exact_mut(rows).zip(block) {
+                            self.decode_pixel_column(&source, row_group, column, column_out)
+                                .map_err(|fault| self.fault_error(fault, column, first_row, ids))?;
+                        }
+                        // SAFETY: `out` is borrowed mutably for this whole call and
+                        // not touched otherwise; each block's first column is distinct.
+                        unsafe { writer.write_block(scratch, first_column + block_index * LINE) };
+                        Ok(())
+                    })
                 })?;
             self.release(span);
-            transpose_into_rows(scratch, rows, out, row_len, block_index * block_columns);
         }
         Ok(())
     }
@@ -638,258 +636,11 @@ where
     Ok(())
 }
 
-/// A zeroed buffer of `len` bytes. Large ones come fresh from the kernel (so zeroing
-/// costs nothing up front) and are asked to use huge pages: the transpose writes
-/// every row of a row group once per column block, and with 4 KB pages nearly every
-/// row is its own TLB miss.
-fn zeroed_huge(len: usize) -> Vec<u8> {
-    let buffer = vec![0u8; len];
-    const HUGE: usize = 2 << 20;
-    if len >= 2 * HUGE {
-        let start = buffer.as_ptr() as usize;
-        let aligned = start.next_multiple_of(HUGE);
-        let end = (start + len) / HUGE * HUGE;
-        if end > aligned {
-            // SAFETY: advice only, on whole pages inside a live allocation we own;
-            // MADV_HUGEPAGE never changes the memory's contents. Failure is harmless.
-            unsafe {
-                libc::madvise(
-                    aligned as *mut libc::c_void,
-                    end - aligned,
-                    libc::MADV_HUGEPAGE,
-                );
-            }
-        }
-    }
-    buffer
-}
-
-/// Copies a column-major block (`block.len() / rows` columns of `rows` values) into
-/// columns `first_column..` of the row-major `out`, in parallel over bands of rows,
-/// a square tile at a time (16 x 16 bytes in SSE2 registers on x86_64, else 8 x 8
-/// in u64 words).
-fn transpose_into_rows(
-    block: &[u8],
-    rows: usize,
-    out: &mut [u8],
-    row_len: usize,
-    first_column: usize,
-) {
-    // 256 rows: each column's share of a band is 4 cache lines read in a row, and
-    // the band's share of the output (512 KB for 2048 columns) stays in L2.
-    // Measured against 64 and 512 rows on 50,210 rows: 20% and 10% faster.
-    const BAND: usize = 256;
-    #[cfg(target_arch = "x86_64")]
-    const TILE: usize = 16;
-    #[cfg(not(target_arch = "x86_64"))]
-    const TILE: usize = 8;
-    let columns = block.len() / rows;
-    out.par_chunks_mut(row_len * BAND)
-        .enumerate()
-        .for_each(|(band, band_out)| {
-            let row0 = band * BAND;
-            let band_rows = band_out.len() / row_len;
-            let full_rows = band_rows - band_rows % TILE;
-            let full_columns = columns - columns % TILE;
-            for r0 in (0..full_rows).step_by(TILE) {
-                for c0 in (0..full_columns).step_by(TILE) {
-                    let source = (c0 * rows + row0 + r0, rows);
-                    let target = (r0 * row_len + first_column + c0, row_len);
-                    transpose_tile(block, source, band_out, target);
-                }
-            }
-            // Edges that do not fill a tile.
-            for r in 0..band_rows {
-                let columns_here = if r < full_rows {
-                    full_columns..columns
-                } else {
-                    0..columns
-                };
-                for c in columns_here {
-                    band_out[r * row_len + first_column + c] = block[c * rows + row0 + r];
-                }
-            }
-        });
-}
-
-/// Transposes the 16 x 16 bytes at `source` (16 runs of 16 bytes, `stride` apart)
-/// into 16 runs of 16 bytes at `target`.
-#[cfg(target_arch = "x86_64")]
-fn transpose_tile(
-    block: &[u8],
-    (from, stride): (usize, usize),
-    out: &mut [u8],
-    (to, out_stride): (usize, usize),
-) {
-    use std::arch::x86_64::*;
-    assert!(from + 15 * stride + 16 <= block.len() && to + 15 * out_stride + 16 <= out.len());
-    // SAFETY: SSE2 is part of x86_64; the assert bounds all 16 loads and 16 stores.
-    unsafe {
-        let mut a = [_mm_setzero_si128(); 16];
-        for (j, v) in a.iter_mut().enumerate() {
-            *v = _mm_loadu_si128(block.as_ptr().add(from + j * stride).cast());
-        }
-        // Interleave bytes, then pairs, then quads, then halves: after step k,
-        // register i holds 2^k consecutive columns' values for a run of rows.
-        let mut b = [_mm_setzero_si128(); 16];
-        for i in 0..8 {
-            b[2 * i] = _mm_unpacklo_epi8(a[2 * i], a[2 * i + 1]);
-            b[2 * i + 1] = _mm_unpackhi_epi8(a[2 * i], a[2 * i + 1]);
-        }
-        let mut c = [_mm_setzero_si128(); 16];
-        for j in 0..4 {
-            let (p, q) = (4 * j, 4 * j + 2);
-            c[4 * j] = _mm_unpacklo_epi16(b[p], b[q]);
-            c[4 * j + 1] = _mm_unpackhi_epi16(b[p], b[q]);
-            c[4 * j + 2] = _mm_unpacklo_epi16(b[p + 1], b[q + 1]);
-            c[4 * j + 3] = _mm_unpackhi_epi16(b[p + 1], b[q + 1]);
-        }
-        let mut d = [_mm_setzero_si128(); 16];
-        for k in 0..2 {
-            for m in 0..4 {
-                let (p, q) = (8 * k + m, 8 * k + 4 + m);
-                d[8 * k + 2 * m] = _mm_unpacklo_epi32(c[p], c[q]);
-                d[8 * k + 2 * m + 1] = _mm_unpackhi_epi32(c[p], c[q]);
-            }
-        }
-        for r in 0..8 {
-            let rows = [
-                _mm_unpacklo_epi64(d[r], d[8 + r]),
-                _mm_unpackhi_epi64(d[r], d[8 + r]),
-            ];
-            for (half, row) in rows.iter().enumerate() {
-                let at = to + (2 * r + half) * out_stride;
-                _mm_storeu_si128(out.as_mut_ptr().add(at).cast(), *row);
-            }
-        }
-    }
-}
-
-/// Transposes the 8 x 8 bytes at `source` into 8 runs of 8 bytes at `target`.
-#[cfg(not(target_arch = "x86_64"))]
-fn transpose_tile(
-    block: &[u8],
-    (from, stride): (usize, usize),
-    out: &mut [u8],
-    (to, out_stride): (usize, usize),
-) {
-    let mut words = [0u64; 8];
-    for (j, word) in words.iter_mut().enumerate() {
-        let start = from + j * stride;
-        *word = u64::from_le_bytes(block[start..start + 8].try_into().unwrap());
-    }
-    transpose_8x8(&mut words);
-    for (i, word) in words.iter().enumerate() {
-        let start = to + i * out_stride;
-        out[start..start + 8].copy_from_slice(&word.to_le_bytes());
-    }
-}
-
-#[cfg_attr(target_arch = "x86_64", allow(dead_code))]
-/// Transposes an 8 x 8 byte matrix held as 8 words (element (i, k) is byte k of
-/// word i): swap the off-diagonal elements of 2 x 2 blocks, then of 4 x 4, then 8 x 8.
-fn transpose_8x8(x: &mut [u64; 8]) {
-    for (shift, mask, pairs) in [
-        (
-            8,
-            0x00ff_00ff_00ff_00ffu64,
-            [(0, 1), (2, 3), (4, 5), (6, 7)],
-        ),
-        (16, 0x0000_ffff_0000_ffff, [(0, 2), (1, 3), (4, 6), (5, 7)]),
-        (32, 0x0000_0000_ffff_ffff, [(0, 4), (1, 5), (2, 6), (3, 7)]),
-    ] {
-        for (a, b) in pairs {
-            let t = ((x[a] >> shift) ^ x[b]) & mask;
-            x[b] ^= t;
-            x[a] ^= t << shift;
-        }
-    }
-}
-
 /// The mapping as a `Bytes` owner, shared with [`PixelTable::map`].
 struct SharedMap(Arc<Mmap>);
 
 impl AsRef<[u8]> for SharedMap {
     fn as_ref(&self) -> &[u8] {
         &self.0
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn transpose_places_each_column_block_into_rows() {
-        // 3 rows, row length 5, a block of 2 columns placed at column 2.
-        let rows = 3;
-        let block = [1, 2, 3, 10, 20, 30]; // column-major: col0 = 1,2,3; col1 = 10,20,30
-        let mut out = vec![0u8; rows * 5];
-        transpose_into_rows(&block, rows, &mut out, 5, 2);
-        assert_eq!(out, vec![0, 0, 1, 10, 0, 0, 0, 2, 20, 0, 0, 0, 3, 30, 0]);
-    }
-
-    #[test]
-    fn column_blocks_are_wide_but_bounded() {
-        assert_eq!(column_block(36), MAX_COLUMN_BLOCK);
-        assert_eq!(column_block(50_210), 2048);
-        let block = column_block(1_000_000);
-        assert!(
-            block.is_multiple_of(8) && block * 1_000_000 <= MAX_BLOCK_SCRATCH,
-            "{block}"
-        );
-        assert_eq!(column_block(usize::MAX), 8);
-    }
-
-    #[test]
-    fn transpose_8x8_matches_the_definition() {
-        let mut x = [0u64; 8];
-        for (i, word) in x.iter_mut().enumerate() {
-            *word = u64::from_le_bytes(std::array::from_fn(|k| (i * 8 + k) as u8));
-        }
-        let original = x;
-        transpose_8x8(&mut x);
-        for (i, row) in x.iter().enumerate() {
-            for (k, column) in original.iter().enumerate() {
-                assert_eq!(row.to_le_bytes()[k], column.to_le_bytes()[i]);
-            }
-        }
-    }
-
-    #[test]
-    fn transpose_handles_many_bands_and_tiles() {
-        // 600 rows (two full bands and a partial one), 45 columns at column 7 of 60.
-        let (rows, columns, row_len, first) = (600, 45, 60, 7);
-        let block: Vec<u8> = (0..rows * columns).map(|i| (i * 7 % 253) as u8).collect();
-        let mut out = vec![0u8; rows * row_len];
-        transpose_into_rows(&block, rows, &mut out, row_len, first);
-        for r in 0..rows {
-            for c in 0..columns {
-                assert_eq!(
-                    out[r * row_len + first + c],
-                    block[c * rows + r],
-                    "row {r} column {c}"
-                );
-            }
-        }
-    }
-
-    #[test]
-    fn transpose_handles_full_tiles_and_ragged_edges() {
-        // 70 rows (four 16-row tiles plus 6), 19 columns placed at column 3 of 25.
-        let (rows, columns, row_len, first) = (70, 19, 25, 3);
-        let block: Vec<u8> = (0..rows * columns).map(|i| (i * 31 % 251) as u8).collect();
-        let mut out = vec![0u8; rows * row_len];
-        transpose_into_rows(&block, rows, &mut out, row_len, first);
-        for r in 0..rows {
-            for c in 0..row_len {
-                let expected = if (first..first + columns).contains(&c) {
-                    block[(c - first) * rows + r]
-                } else {
-                    0
-                };
-                assert_eq!(out[r * row_len + c], expected, "row {r} column {c}");
-            }
-        }
     }
 }

@@ -1,0 +1,418 @@
+//! A row group's pixels, row-major, and the transpose that fills them from decoded
+//! columns.
+//!
+//! Parquet stores columns; images are rows. Columns are decoded 64 at a time into
+//! a small per-thread scratch, then transposed into the rows a cache line per row:
+//! each row starts on a 64-byte boundary (the stride is the row length rounded up
+//! to 64), so a block of 64 columns is exactly one line of every row. The lines are
+//! written with non-temporal stores: the rows are read again only after the whole
+//! row group is decoded, long after they would have left the cache, so fetching
+//! each line before overwriting it (what a plain store does) was wasted traffic.
+//! Measured on 50,210 rows x 32,332 columns, one thread: 0.37 s against 1.0 s for
+//! 2048-column blocks transposed with plain stores.
+
+use std::ops::Range;
+
+use rayon::prelude::*;
+
+/// Columns per transposed block: one cache line of every row.
+pub(crate) const LINE: usize = 64;
+
+/// One row group's pixels: `rows` rows of `row_len` bytes, row-major.
+#[derive(Default)]
+pub struct PixelRows {
+    buffer: Vec<u8>,
+    /// Offset of row 0 in `buffer`: the first 64-byte boundary.
+    start: usize,
+    rows: usize,
+    row_len: usize,
+    stride: usize,
+}
+
+impl PixelRows {
+    /// Number of rows.
+    pub fn len(&self) -> usize {
+        self.rows
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.rows == 0
+    }
+
+    /// Bytes per row.
+    pub fn row_len(&self) -> usize {
+        self.row_len
+    }
+
+    /// Row `r`.
+    pub fn row(&self, r: usize) -> &[u8] {
+        assert!(r < self.rows, "row {r} of {}", self.rows);
+        let at = self.start + r * self.stride;
+        &self.buffer[at..at + self.row_len]
+    }
+
+    /// Rows `range`, in order, for a parallel iterator.
+    pub fn par_rows(&self, range: Range<usize>) -> impl IndexedParallelIterator<Item = &[u8]> {
+        assert!(range.start <= range.end && range.end <= self.rows);
+        let row_len = self.row_len;
+        let from = self.start + range.start * self.stride;
+        let to = self.start + range.end * self.stride;
+        self.buffer[from..to]
+            .par_chunks(self.stride.max(1))
+            .map(move |line| &line[..row_len])
+    }
+
+    /// Shapes the buffer for `rows` rows of `row_len` bytes. The contents are then
+    /// unspecified: the caller overwrites every row. A buffer of the same shape (the
+    /// last row group's or file's) is kept as it is; otherwise it is freed first.
+    pub(crate) fn reshape(&mut self, rows: usize, row_len: usize) {
+        let stride = row_len.next_multiple_of(LINE);
+        if (rows, row_len) == (self.rows, self.row_len) && !self.buffer.is_empty() {
+            return;
+        }
+        self.buffer = Vec::new();
+        self.buffer = zeroed_huge(rows * stride + LINE);
+        self.start = self.buffer.as_ptr().align_offset(LINE);
+        (self.rows, self.row_len, self.stride) = (rows, row_len, stride);
+    }
+
+    /// A handle for writing disjoint blocks of columns from several threads.
+    pub(crate) fn writer(&mut self) -> RowsWriter {
+        RowsWriter {
+            // SAFETY: `start` is inside the buffer (it holds `LINE` spare bytes).
+            base: unsafe { self.buffer.as_mut_ptr().add(self.start) },
+            rows: self.rows,
+            row_len: self.row_len,
+            stride: self.stride,
+        }
+    }
+}
+
+/// Writes blocks of columns into a [`PixelRows`]. Only [`RowsWriter::write_block`]
+/// writes, and each call owns its block's lines of every row.
+#[derive(Clone, Copy)]
+pub(crate) struct RowsWriter {
+    base: *mut u8,
+    rows: usize,
+    row_len: usize,
+    stride: usize,
+}
+
+// SAFETY: the pointer is only written through `write_block`, whose callers write
+// disjoint blocks (its contract), into a buffer borrowed mutably for the writer's use.
+unsafe impl Send for RowsWriter {}
+unsafe impl Sync for RowsWriter {}
+
+impl RowsWriter {
+    /// Copies the column-major `block` (`block.len() / rows` <= 64 columns of `rows`
+    /// values) into columns `first_column..` of every row.
+    ///
+    /// # Safety
+    /// The [`PixelRows`] this writer came from must be alive and not otherwise
+    /// accessed until the writes end, and no two concurrent calls may have the
+    /// same `first_column`. (Each block is whole cache lines, [`LINE`]-aligned, so
+    /// distinct blocks never share a byte or a line.)
+    pub(crate) unsafe fn write_block(&self, block: &[u8], first_column: usize) {
+        let rows = self.rows;
+        let columns = block.len().checked_div(rows).unwrap_or(0);
+        if columns == 0 {
+            return;
+        }
+        assert!(
+            block.len() == columns * rows
+                && columns <= LINE
+                && first_column.is_multiple_of(LINE)
+                && first_column + columns <= self.row_len,
+            "block of {} bytes for {rows} rows at column {first_column}",
+            block.len()
+        );
+        let mut stage = Stage([0; STAGE_ROWS * LINE]);
+        let full_rows = rows - rows % STAGE_ROWS;
+        let full_columns = columns - columns % TILE;
+        for r0 in (0..full_rows).step_by(STAGE_ROWS) {
+            for t0 in (0..STAGE_ROWS).step_by(TILE) {
+                for c0 in (0..full_columns).step_by(TILE) {
+                    transpose_tile(
+                        block,
+                        (c0 * rows + r0 + t0, rows),
+                        &mut stage.0,
+                        t0 * LINE + c0,
+                    );
+                }
+            }
+            for (i, line) in stage.0.chunks_exact_mut(LINE).enumerate() {
+                for c in full_columns..columns {
+                    line[c] = block[c * rows + r0 + i];
+                }
+            }
+            for (i, line) in stage.0.chunks_exact(LINE).enumerate() {
+                // SAFETY: row `r0 + i < rows` and columns `first_column..+LINE` lie in
+                // the row's stride (`first_column < row_len <= stride`, both multiples
+                // of LINE); the caller owns those bytes.
+                unsafe { store_line(self.base.add((r0 + i) * self.stride + first_column), line) };
+            }
+        }
+        for r in full_rows..rows {
+            for c in 0..columns {
+                // SAFETY: as above, inside this block's columns of row `r`.
+                unsafe {
+                    *self.base.add(r * self.stride + first_column + c) = block[c * rows + r];
+                }
+            }
+        }
+        store_fence();
+    }
+}
+
+/// Rows staged in L1 before they are stored as whole lines.
+const STAGE_ROWS: usize = 16;
+#[repr(align(64))]
+struct Stage([u8; STAGE_ROWS * LINE]);
+
+#[cfg(target_arch = "x86_64")]
+const TILE: usize = 16;
+#[cfg(not(target_arch = "x86_64"))]
+const TILE: usize = 8;
+
+/// Stores a 64-byte line around the cache (SSE2 `movntdq`, part of x86_64).
+///
+/// # Safety
+/// `to` must be 64-byte aligned and valid for 64 bytes of writes.
+#[cfg(target_arch = "x86_64")]
+unsafe fn store_line(to: *mut u8, line: &[u8]) {
+    use std::arch::x86_64::*;
+    debug_assert!(line.len() == LINE && (to as usize).is_multiple_of(LINE));
+    for k in 0..LINE / 16 {
+        // SAFETY: aligned 16-byte pieces of the caller's line; loads inside `line`.
+        unsafe {
+            let v = _mm_loadu_si128(line.as_ptr().add(16 * k).cast());
+            _mm_stream_si128(to.add(16 * k).cast(), v);
+        }
+    }
+}
+
+/// # Safety
+/// `to` must be valid for 64 bytes of writes.
+#[cfg(not(target_arch = "x86_64"))]
+unsafe fn store_line(to: *mut u8, line: &[u8]) {
+    // SAFETY: the caller's contract; `line` is 64 bytes.
+    unsafe { std::ptr::copy_nonoverlapping(line.as_ptr(), to, LINE) };
+}
+
+/// Orders the non-temporal stores before whatever follows (here: the end of a
+/// rayon task, after which another thread may read the rows).
+fn store_fence() {
+    #[cfg(target_arch = "x86_64")]
+    // SAFETY: SSE2 is part of x86_64.
+    unsafe {
+        std::arch::x86_64::_mm_sfence()
+    };
+}
+
+/// Transposes the 16 x 16 bytes at `source` (16 runs of 16 bytes, `stride` apart)
+/// into 16 runs of 16 bytes, `LINE` apart, at `to` in the stage.
+#[cfg(target_arch = "x86_64")]
+fn transpose_tile(block: &[u8], (from, stride): (usize, usize), stage: &mut [u8], to: usize) {
+    use std::arch::x86_64::*;
+    assert!(from + 15 * stride + 16 <= block.len() && to + 15 * LINE + 16 <= stage.len());
+    // SAFETY: SSE2 is part of x86_64; the assert bounds all 16 loads and 16 stores.
+    unsafe {
+        let mut a = [_mm_setzero_si128(); 16];
+        for (j, v) in a.iter_mut().enumerate() {
+            *v = _mm_loadu_si128(block.as_ptr().add(from + j * stride).cast());
+        }
+        // Interleave bytes, then pairs, then quads, then halves: after step k,
+        // register i holds 2^k consecutive columns' values for a run of rows.
+        let mut b = [_mm_setzero_si128(); 16];
+        for i in 0..8 {
+            b[2 * i] = _mm_unpacklo_epi8(a[2 * i], a[2 * i + 1]);
+            b[2 * i + 1] = _mm_unpackhi_epi8(a[2 * i], a[2 * i + 1]);
+        }
+        let mut c = [_mm_setzero_si128(); 16];
+        for j in 0..4 {
+            let (p, q) = (4 * j, 4 * j + 2);
+            c[4 * j] = _mm_unpacklo_epi16(b[p], b[q]);
+            c[4 * j + 1] = _mm_unpackhi_epi16(b[p], b[q]);
+            c[4 * j + 2] = _mm_unpacklo_epi16(b[p + 1], b[q + 1]);
+            c[4 * j + 3] = _mm_unpackhi_epi16(b[p + 1], b[q + 1]);
+        }
+        let mut d = [_mm_setzero_si128(); 16];
+        for k in 0..2 {
+            for m in 0..4 {
+                let (p, q) = (8 * k + m, 8 * k + 4 + m);
+                d[8 * k + 2 * m] = _mm_unpacklo_epi32(c[p], c[q]);
+                d[8 * k + 2 * m + 1] = _mm_unpackhi_epi32(c[p], c[q]);
+            }
+        }
+        for r in 0..8 {
+            let rows = [
+                _mm_unpacklo_epi64(d[r], d[8 + r]),
+                _mm_unpackhi_epi64(d[r], d[8 + r]),
+            ];
+            for (half, row) in rows.iter().enumerate() {
+                let at = to + (2 * r + half) * LINE;
+                _mm_storeu_si128(stage.as_mut_ptr().add(at).cast(), *row);
+            }
+        }
+    }
+}
+
+/// Transposes the 8 x 8 bytes at `source` into 8 runs of 8 bytes, `LINE` apart.
+#[cfg(not(target_arch = "x86_64"))]
+fn transpose_tile(block: &[u8], (from, stride): (usize, usize), stage: &mut [u8], to: usize) {
+    let mut words = [0u64; 8];
+    for (j, word) in words.iter_mut().enumerate() {
+        let start = from + j * stride;
+        *word = u64::from_le_bytes(block[start..start + 8].try_into().unwrap());
+    }
+    transpose_8x8(&mut words);
+    for (i, word) in words.iter().enumerate() {
+        let start = to + i * LINE;
+        stage[start..start + 8].copy_from_slice(&word.to_le_bytes());
+    }
+}
+
+#[cfg_attr(target_arch = "x86_64", allow(dead_code))]
+/// Transposes an 8 x 8 byte matrix held as 8 words (element (i, k) is byte k of
+/// word i): swap the off-diagonal elements of 2 x 2 blocks, then of 4 x 4, then 8 x 8.
+fn transpose_8x8(x: &mut [u64; 8]) {
+    for (shift, mask, pairs) in [
+        (
+            8,
+            0x00ff_00ff_00ff_00ffu64,
+            [(0, 1), (2, 3), (4, 5), (6, 7)],
+        ),
+        (16, 0x0000_ffff_0000_ffff, [(0, 2), (1, 3), (4, 6), (5, 7)]),
+        (32, 0x0000_0000_ffff_ffff, [(0, 4), (1, 5), (2, 6), (3, 7)]),
+    ] {
+        for (a, b) in pairs {
+            let t = ((x[a] >> shift) ^ x[b]) & mask;
+            x[b] ^= t;
+            x[a] ^= t << shift;
+        }
+    }
+}
+
+/// A zeroed buffer of `len` bytes. Large ones come fresh from the kernel (so zeroing
+/// costs nothing up front) and are asked to use huge pages: the transpose writes a
+/// line of every row per block, and with 4 KB pages nearly every row is its own
+/// TLB miss.
+fn zeroed_huge(len: usize) -> Vec<u8> {
+    let buffer = vec![0u8; len];
+    const HUGE: usize = 2 << 20;
+    if len >= 2 * HUGE {
+        let start = buffer.as_ptr() as usize;
+        let aligned = start.next_multiple_of(HUGE);
+        let end = (start + len) / HUGE * HUGE;
+        if end > aligned {
+            // SAFETY: advice only, on whole pages inside a live allocation we own;
+            // MADV_HUGEPAGE never changes the memory's contents. Failure is harmless.
+            unsafe {
+                libc::madvise(
+                    aligned as *mut libc::c_void,
+                    end - aligned,
+                    libc::MADV_HUGEPAGE,
+                );
+            }
+        }
+    }
+    buffer
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Fills a `rows x row_len` PixelRows from a column-major matrix, one block of
+    /// up to 64 columns at a time, as the decoder does.
+    fn fill(columns: &[u8], rows: usize, row_len: usize) -> PixelRows {
+        let mut out = PixelRows::default();
+        out.reshape(rows, row_len);
+        let writer = out.writer();
+        for first in (0..row_len).step_by(LINE) {
+            let end = (first + LINE).min(row_len);
+            // SAFETY: `out` outlives the writes; one call per block.
+            unsafe { writer.write_block(&columns[first * rows..end * rows], first) };
+        }
+        out
+    }
+
+    fn check(rows: usize, row_len: usize) {
+        let columns: Vec<u8> = (0..rows * row_len).map(|i| (i * 31 % 251) as u8).collect();
+        let out = fill(&columns, rows, row_len);
+        assert_eq!((out.len(), out.row_len()), (rows, row_len));
+        for r in 0..rows {
+            let row = out.row(r);
+            for (c, &value) in row.iter().enumerate() {
+                assert_eq!(
+                    value,
+                    columns[c * rows + r],
+                    "{rows}x{row_len}: row {r} column {c}"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn rows_are_the_columns_transposed_for_whole_and_ragged_shapes() {
+        // Whole 16-row stages and 64-column lines, ragged rows, a ragged last
+        // block, blocks narrower than a tile, and one row or one column.
+        for (rows, row_len) in [
+            (32, 128),
+            (70, 150),
+            (17, 64),
+            (5, 13),
+            (1, 70),
+            (40, 1),
+            (0, 9),
+        ] {
+            check(rows, row_len);
+        }
+    }
+
+    #[test]
+    fn the_competition_shape_round_trips() {
+        check(50, 137 * 236);
+    }
+
+    #[test]
+    fn rows_start_on_cache_lines_and_par_rows_yields_them_in_order() {
+        let (rows, row_len) = (37, 100);
+        let columns: Vec<u8> = (0..rows * row_len).map(|i| (i % 253) as u8).collect();
+        let out = fill(&columns, rows, row_len);
+        for r in 0..rows {
+            assert_eq!(out.row(r).as_ptr() as usize % LINE, 0, "row {r}");
+        }
+        let some: Vec<&[u8]> = out.par_rows(3..20).collect();
+        assert_eq!(some.len(), 17);
+        for (i, row) in some.iter().enumerate() {
+            assert_eq!(*row, out.row(3 + i));
+        }
+    }
+
+    #[test]
+    fn reshaping_to_the_same_shape_keeps_the_buffer() {
+        let mut out = PixelRows::default();
+        out.reshape(10, 70);
+        let at = out.row(0).as_ptr();
+        out.reshape(10, 70);
+        assert_eq!(out.row(0).as_ptr(), at);
+        out.reshape(11, 70);
+        assert_eq!(out.len(), 11);
+    }
+
+    #[test]
+    fn transpose_8x8_matches_the_definition() {
+        let mut x = [0u64; 8];
+        for (i, word) in x.iter_mut().enumerate() {
+            *word = u64::from_le_bytes(std::array::from_fn(|k| (i * 8 + k) as u8));
+        }
+        let original = x;
+        transpose_8x8(&mut x);
+        for (i, row) in x.iter().enumerate() {
+            for (k, column) in original.iter().enumerate() {
+                assert_eq!(row.to_le_bytes()[k], column.to_le_bytes()[i]);
+            }
+        }
+    }
+}
