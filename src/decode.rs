@@ -3,8 +3,8 @@
 //! data pages of RLE/bit-packed indices. A column is prepared (levels checked,
 //! dictionary turned into a 256-entry table, the decompressed index pages kept) and
 //! then read run by run through a [`ColumnCursor`], indices unpacked and mapped
-//! straight into the column's `u8` output. Anything else (plain pages, wider indices, old level encodings) is reported as
-//! `Unsupported` and read the general way.
+//! straight into the column's `u8` output. Anything else (plain pages, wider
+//! indices, old level encodings) is reported as `Unsupported` and read the general way.
 
 use bytes::Bytes;
 use parquet::basic::{Encoding, Type as PhysicalType};
@@ -44,7 +44,7 @@ fn eof_fault(what: &str) -> PixelFault {
 
 /// The dictionary as a lookup table: `values[i]` is entry `i` as a pixel, and
 /// `bad[i]` is set where entry `i` is missing or not a valid pixel.
-pub struct Dictionary {
+struct Dictionary {
     values: [u8; 256],
     bad: [bool; 256],
     raw: Vec<i64>,

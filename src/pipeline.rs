@@ -74,15 +74,14 @@ pub trait Progress: Sync {
 pub struct Silent;
 impl Progress for Silent {}
 
-/// One checked input: its path and the ids of each row group. The table itself is
-/// not kept: a 32k-column footer takes about 30 MB parsed, and holding every
-/// input's would make memory grow with the number of files.
+/// One checked input: its path and the ids of each row group. A 32k-column footer
+/// takes about 30 MB parsed, so with several inputs no table is kept: each is
+/// opened again in its turn and one footer is held at a time.
 struct Input {
     path: PathBuf,
     ids: Vec<Vec<String>>,
-    /// The table as opened for the checks, kept only when it is the sole input
-    /// (opening a 32k-column footer again took 40 ms; with several inputs, each is
-    /// opened again in its turn so that one footer is held at a time).
+    /// The table as opened for the checks, kept only when it is the sole input:
+    /// parsing its footer again took 40 ms.
     table: Option<PixelTable>,
 }
 
