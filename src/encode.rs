@@ -221,9 +221,9 @@ fn deflate_block(data: &[u8], out: &mut [u8]) -> usize {
         pending: 0,
         count: 0,
     };
-    for &byte in &code::HEADER[..code::HEADER_BITS as usize / 8] {
-        writer.put(byte as u64, 8);
-    }
+    // The whole bytes of the header go in as they are; the writer starts empty.
+    writer.pos = code::HEADER_BITS as usize / 8;
+    writer.out[..writer.pos].copy_from_slice(&code::HEADER[..writer.pos]);
     if !code::HEADER_BITS.is_multiple_of(8) {
         let last = code::HEADER[code::HEADER_BITS as usize / 8];
         writer.put(last as u64, code::HEADER_BITS % 8);
@@ -330,17 +330,15 @@ pub fn encode_png(pixels: &[u8], width: usize, height: usize) -> Vec<u8> {
     })
 }
 
-/// Size of `len` bytes as stored deflate blocks (at most 65,535 bytes each).
+/// Size of `len` bytes (never 0: a PNG has a scanline) as stored deflate blocks
+/// of at most 65,535 bytes each.
 fn stored_size(len: usize) -> usize {
-    len + 5 * len.div_ceil(u16::MAX as usize).max(1)
+    len + 5 * len.div_ceil(u16::MAX as usize)
 }
 
-/// `data` as stored deflate blocks, the last one final.
+/// `data` (never empty) as stored deflate blocks, the last one final.
 fn write_stored(data: &[u8], out: &mut Vec<u8>) {
     let mut blocks = data.chunks(u16::MAX as usize).peekable();
-    if data.is_empty() {
-        out.extend_from_slice(&[1, 0, 0, 0xFF, 0xFF]);
-    }
     while let Some(block) = blocks.next() {
         let len = block.len() as u16;
         out.push(blocks.peek().is_none() as u8);

@@ -104,10 +104,6 @@ struct ColumnTaps {
 }
 
 impl ColumnTaps {
-    fn new(sw: usize, dw: usize) -> Self {
-        Self::with_simd(sw, dw, Simd::Best)
-    }
-
     fn with_simd(sw: usize, dw: usize, simd: Simd) -> Self {
         #[cfg(not(target_arch = "x86_64"))]
         let _ = simd; // only the scalar pass exists
@@ -393,10 +389,15 @@ mod simd {
     }
 }
 
+/// Whether a row is all zero, as most rows of a padded crop are: an OR over the
+/// row vectorizes.
+fn all_zero(row: &[u8]) -> bool {
+    row.iter().fold(0u8, |acc, &v| acc | v) == 0
+}
+
 /// First and last non-zero byte of a row, eight bytes at a time.
 fn nonzero_span(row: &[u8]) -> Option<(usize, usize)> {
-    // Most rows of a padded crop are zero: an OR over the row vectorizes.
-    if row.iter().fold(0u8, |acc, &v| acc | v) == 0 {
+    if all_zero(row) {
         return None;
     }
     let word = |at: usize| u64::from_le_bytes(row[at..at + 8].try_into().expect("8 bytes"));
@@ -420,7 +421,7 @@ fn resize_row(src_row: &[u8], columns: &ColumnTaps, out: &mut [i16]) -> bool {
     out.fill(0);
     let range = if columns.has_wide_simd() {
         // Whole rows 16 columns a step cost less than finding the ink in them.
-        if src_row.iter().fold(0u8, |acc, &v| acc | v) == 0 {
+        if all_zero(src_row) {
             return false;
         }
         0..columns.taps.len()
@@ -527,6 +528,15 @@ thread_local! {
         std::cell::RefCell::default();
 }
 
+impl Plan {
+    fn new(sw: usize, sh: usize, dw: usize, dh: usize, simd: Simd) -> Self {
+        Plan {
+            columns: ColumnTaps::with_simd(sw, dw, simd),
+            rows: row_taps(sh, dh),
+        }
+    }
+}
+
 fn plan(sw: usize, sh: usize, dw: usize, dh: usize) -> std::rc::Rc<Plan> {
     PLANS.with_borrow_mut(|plans| {
         if plans.len() >= PLANS_KEPT {
@@ -534,12 +544,7 @@ fn plan(sw: usize, sh: usize, dw: usize, dh: usize) -> std::rc::Rc<Plan> {
         }
         plans
             .entry([sw, sh, dw, dh])
-            .or_insert_with(|| {
-                std::rc::Rc::new(Plan {
-                    columns: ColumnTaps::new(sw, dw),
-                    rows: row_taps(sh, dh),
-                })
-            })
+            .or_insert_with(|| std::rc::Rc::new(Plan::new(sw, sh, dw, dh, Simd::Best)))
             .clone()
     })
 }
@@ -695,23 +700,26 @@ mod tests {
 
     /// The resize with the horizontal pass of a given SIMD level.
     fn resize_at(src: &[u8], sw: usize, sh: usize, dw: usize, dh: usize, simd: Simd) -> Vec<u8> {
-        let plan = Plan {
-            columns: ColumnTaps::with_simd(sw, dw, simd),
-            rows: row_taps(sh, dh),
+        resize_with(src, sw, sh, dw, dh, &Plan::new(sw, sh, dw, dh, simd))
+    }
+
+    /// Source and destination sizes of random case `case`: every other one the
+    /// kernel's 128 x 128, the others anything.
+    fn random_sizes(rng: &mut fastrand::Rng, case: usize) -> (usize, usize, usize, usize) {
+        let (sw, sh) = (rng.usize(1..300), rng.usize(1..300));
+        let (dw, dh) = if case.is_multiple_of(2) {
+            (128, 128)
+        } else {
+            (rng.usize(1..200), rng.usize(1..200))
         };
-        resize_with(src, sw, sh, dw, dh, &plan)
+        (sw, sh, dw, dh)
     }
 
     #[test]
     fn every_simd_level_agrees_with_the_spec_transcription() {
         let mut rng = fastrand::Rng::with_seed(13);
         for case in 0..300 {
-            let (sw, sh) = (rng.usize(1..300), rng.usize(1..300));
-            let (dw, dh) = if case % 2 == 0 {
-                (128, 128)
-            } else {
-                (rng.usize(1..200), rng.usize(1..200))
-            };
+            let (sw, sh, dw, dh) = random_sizes(&mut rng, case);
             // Dense, sparse, or zero rows; ink up to the right edge.
             let density = [0u8, 20, 128, 255][case % 4];
             let src: Vec<u8> = (0..sw * sh)
@@ -732,12 +740,7 @@ mod tests {
     fn agrees_with_the_spec_transcription_on_sparse_random_images() {
         let mut rng = fastrand::Rng::with_seed(7);
         for case in 0..400 {
-            let (sw, sh) = (rng.usize(1..300), rng.usize(1..300));
-            let (dw, dh) = if case % 2 == 0 {
-                (128, 128)
-            } else {
-                (rng.usize(1..200), rng.usize(1..200))
-            };
+            let (sw, sh, dw, dh) = random_sizes(&mut rng, case);
             // Mostly zero, like padded crops: zero rows, zero margins, ink blobs.
             let density = rng.u8(..);
             let (x0, x1) = (rng.usize(0..=sw), rng.usize(0..=sw));
@@ -766,7 +769,7 @@ mod tests {
         let mut rng = fastrand::Rng::with_seed(17);
         for _ in 0..300 {
             let (sw, dw) = (rng.usize(2..400), rng.usize(1..300));
-            let columns = ColumnTaps::new(sw, dw);
+            let columns = ColumnTaps::with_simd(sw, dw, Simd::Best);
             let (Some(groups), Some(pairs)) = (&columns.groups, &columns.pairs) else {
                 return; // no AVX2 here: the test below covers SSSE3
             };
@@ -797,7 +800,7 @@ mod tests {
         let mut rng = fastrand::Rng::with_seed(11);
         for _ in 0..300 {
             let (sw, dw) = (rng.usize(2..400), rng.usize(1..300));
-            let columns = ColumnTaps::new(sw, dw);
+            let columns = ColumnTaps::with_simd(sw, dw, Simd::Best);
             let Some(groups) = &columns.groups else {
                 return; // no SSSE3 here: only the scalar path exists
             };
