@@ -271,7 +271,10 @@ fn deflate_block(data: &[u8], out: &mut [u8]) -> usize {
         let low_kept = low_bits - (lead_low + trail_low) * zero_bits;
         let high_kept = high_bits - (lead_high + trail_high) * zero_bits;
         writer.put((low >> (lead_low * zero_bits)) & mask(low_kept), low_kept);
-        writer.put((high >> (lead_high * zero_bits)) & mask(high_kept), high_kept);
+        writer.put(
+            (high >> (lead_high * zero_bits)) & mask(high_kept),
+            high_kept,
+        );
         run = trail as usize;
     }
     for &byte in words.remainder() {
