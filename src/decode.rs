@@ -283,15 +283,33 @@ fn prepare_dictionary_column(
     })
 }
 
-/// Decodes a whole column chunk into `out` (one byte per row).
-pub fn decode_dictionary_column(
-    pages: Box<dyn PageReader>,
-    descr: &ColumnDescPtr,
-    out: &mut [u8],
-) -> Result<(), DictionaryDecodeError> {
-    let column = prepare_dictionary_column(pages, descr, out.len())?;
-    column.cursor().read(out)?;
-    Ok(())
+/// A dictionary-encoded column chunk of `rows` rows, checked and ready to be read
+/// in steps: its pages stay compressed only by the RLE/bit-packing.
+pub struct PreparedDictionaryColumn(DictionaryColumn);
+
+impl PreparedDictionaryColumn {
+    pub fn new(
+        pages: Box<dyn PageReader>,
+        descr: &ColumnDescPtr,
+        rows: usize,
+    ) -> Result<Self, DictionaryDecodeError> {
+        prepare_dictionary_column(pages, descr, rows).map(Self)
+    }
+
+    /// A reader at the first row.
+    pub fn reader(&self) -> DictionaryReader<'_> {
+        DictionaryReader(self.0.cursor())
+    }
+}
+
+/// Reads a [`PreparedDictionaryColumn`] in order, any number of rows at a time.
+pub struct DictionaryReader<'a>(ColumnCursor<'a>);
+
+impl DictionaryReader<'_> {
+    /// The next `out.len()` pixels; a fault names its row group row.
+    pub fn read(&mut self, out: &mut [u8]) -> Result<(), PixelFault> {
+        self.0.read(out)
+    }
 }
 
 fn is_dictionary_encoding(encoding: Encoding) -> bool {

@@ -1,8 +1,8 @@
 //! A row group's pixels, row-major, and the transpose that fills them from decoded
 //! columns.
 //!
-//! Parquet stores columns; images are rows. Columns are decoded 64 at a time into
-//! a small per-thread scratch, then transposed into the rows a cache line per row:
+//! Parquet stores columns; images are rows. Columns are decoded 64 at a time, a
+//! strip of rows at a time, into a small per-thread scratch, then transposed into the rows a cache line per row:
 //! each row starts on a 64-byte boundary (the stride is the row length rounded up
 //! to 64), so a block of 64 columns is exactly one line of every row. The lines are
 //! written with non-temporal stores: the rows are read again only after the whole
@@ -104,28 +104,39 @@ unsafe impl Send for RowsWriter {}
 unsafe impl Sync for RowsWriter {}
 
 impl RowsWriter {
-    /// Copies the column-major `block` (`block.len() / rows` <= 64 columns of `rows`
-    /// values) into columns `first_column..` of every row.
+    /// Copies the column-major `block` (`block.len() / row_range.len()` <= 64
+    /// columns of `row_range.len()` values) into columns `first_column..` of the
+    /// rows `row_range`.
     ///
     /// # Safety
     /// The [`PixelRows`] this writer came from must be alive and not otherwise
-    /// accessed until the writes end, and no two concurrent calls may have the
-    /// same `first_column`. (Each block is whole cache lines, [`LINE`]-aligned, so
-    /// distinct blocks never share a byte or a line.)
-    pub(crate) unsafe fn write_block(&self, block: &[u8], first_column: usize) {
-        let rows = self.rows;
+    /// accessed until the writes end, and no two concurrent calls may write the
+    /// same rows at the same `first_column`. (Each block is whole cache lines,
+    /// [`LINE`]-aligned, so distinct blocks never share a byte or a line.)
+    pub(crate) unsafe fn write_block(
+        &self,
+        block: &[u8],
+        row_range: Range<usize>,
+        first_column: usize,
+    ) {
+        let rows = row_range.len();
         let columns = block.len().checked_div(rows).unwrap_or(0);
         if columns == 0 {
             return;
         }
         assert!(
             block.len() == columns * rows
+                && row_range.end <= self.rows
                 && columns <= LINE
                 && first_column.is_multiple_of(LINE)
                 && first_column + columns <= self.row_len,
-            "block of {} bytes for {rows} rows at column {first_column}",
-            block.len()
+            "block of {} bytes for rows {row_range:?} of {} at column {first_column}",
+            block.len(),
+            self.rows
         );
+        // From here on `base` is the block's first row.
+        // SAFETY: `row_range.end <= self.rows`, so the row is inside the buffer.
+        let base = unsafe { self.base.add(row_range.start * self.stride) };
         let mut stage = Stage([0; STAGE_ROWS * LINE]);
         let full_rows = rows - rows % STAGE_ROWS;
         let full_columns = columns - columns % TILE;
@@ -146,17 +157,17 @@ impl RowsWriter {
                 }
             }
             for (i, line) in stage.0.chunks_exact(LINE).enumerate() {
-                // SAFETY: row `r0 + i < rows` and columns `first_column..+LINE` lie in
+                // SAFETY: row `row_range.start + r0 + i < row_range.end <= self.rows`, and columns `first_column..+LINE` lie in
                 // the row's stride (`first_column < row_len <= stride`, both multiples
                 // of LINE); the caller owns those bytes.
-                unsafe { store_line(self.base.add((r0 + i) * self.stride + first_column), line) };
+                unsafe { store_line(base.add((r0 + i) * self.stride + first_column), line) };
             }
         }
         for r in full_rows..rows {
             for c in 0..columns {
                 // SAFETY: as above, inside this block's columns of row `r`.
                 unsafe {
-                    *self.base.add(r * self.stride + first_column + c) = block[c * rows + r];
+                    *base.add(r * self.stride + first_column + c) = block[c * rows + r];
                 }
             }
         }
@@ -324,31 +335,41 @@ mod tests {
     use super::*;
 
     /// Fills a `rows x row_len` PixelRows from a column-major matrix, one block of
-    /// up to 64 columns at a time, as the decoder does.
-    fn fill(columns: &[u8], rows: usize, row_len: usize) -> PixelRows {
+    /// up to 64 columns at a time in strips of `strip` rows, as the decoder does.
+    fn fill(columns: &[u8], rows: usize, row_len: usize, strip: usize) -> PixelRows {
         let mut out = PixelRows::default();
         out.reshape(rows, row_len);
         let writer = out.writer();
         for first in (0..row_len).step_by(LINE) {
             let end = (first + LINE).min(row_len);
-            // SAFETY: `out` outlives the writes; one call per block.
-            unsafe { writer.write_block(&columns[first * rows..end * rows], first) };
+            for start in (0..rows).step_by(strip) {
+                let range = start..(start + strip).min(rows);
+                let block: Vec<u8> = (first..end)
+                    .flat_map(|c| &columns[c * rows + range.start..c * rows + range.end])
+                    .copied()
+                    .collect();
+                // SAFETY: `out` outlives the writes; one call per block and strip.
+                unsafe { writer.write_block(&block, range, first) };
+            }
         }
         out
     }
 
     fn check(rows: usize, row_len: usize) {
         let columns: Vec<u8> = (0..rows * row_len).map(|i| (i * 31 % 251) as u8).collect();
-        let out = fill(&columns, rows, row_len);
-        assert_eq!((out.len(), out.row_len()), (rows, row_len));
-        for r in 0..rows {
-            let row = out.row(r);
-            for (c, &value) in row.iter().enumerate() {
-                assert_eq!(
-                    value,
-                    columns[c * rows + r],
-                    "{rows}x{row_len}: row {r} column {c}"
-                );
+        // Whole columns, strips of whole stages, and ragged strips.
+        for strip in [rows.max(1), 32, 16, 7, 1] {
+            let out = fill(&columns, rows, row_len, strip);
+            assert_eq!((out.len(), out.row_len()), (rows, row_len));
+            for r in 0..rows {
+                let row = out.row(r);
+                for (c, &value) in row.iter().enumerate() {
+                    assert_eq!(
+                        value,
+                        columns[c * rows + r],
+                        "{rows}x{row_len} in strips of {strip}: row {r} column {c}"
+                    );
+                }
             }
         }
     }
@@ -379,7 +400,7 @@ mod tests {
     fn rows_start_on_cache_lines_and_par_rows_yields_them_in_order() {
         let (rows, row_len) = (37, 100);
         let columns: Vec<u8> = (0..rows * row_len).map(|i| (i % 253) as u8).collect();
-        let out = fill(&columns, rows, row_len);
+        let out = fill(&columns, rows, row_len, rows);
         for r in 0..rows {
             assert_eq!(out.row(r).as_ptr() as usize % LINE, 0, "row {r}");
         }

@@ -3,8 +3,8 @@
 //!
 //! A row cannot be read without decoding a page of every pixel column, so a row
 //! group is the unit of work and memory: [`PixelTable::read_pixels`] decodes one
-//! row group into [`PixelRows`], 64 columns per task, in parallel on the current
-//! rayon pool.
+//! row group into [`PixelRows`], 64 columns per task (read in strips of rows), in
+//! parallel on the current rayon pool.
 
 use std::cell::RefCell;
 use std::fs::File;
@@ -24,7 +24,7 @@ use parquet::file::serialized_reader::SerializedPageReader;
 use parquet::schema::types::ColumnDescPtr;
 use rayon::prelude::*;
 
-use crate::decode::{decode_dictionary_column, DictionaryDecodeError};
+use crate::decode::{DictionaryDecodeError, DictionaryReader, PreparedDictionaryColumn};
 use crate::error::{Error, Location, Result};
 use crate::rows::{PixelRows, LINE};
 
@@ -36,9 +36,13 @@ pub const ID_COLUMN: &str = "image_id";
 /// process's memory together (a multiple of [`LINE`]).
 const SPAN_COLUMNS: usize = 2048;
 
+/// Rows of a block of [`LINE`] columns decoded before they are transposed: the
+/// strip (256 KB) stays in the core's cache. Whole columns (3 MB for 50,210 rows)
+/// did not, and the transpose read them back from the shared cache.
+const STRIP_ROWS: usize = 4096;
+
 thread_local! {
-    /// Each worker's column-major scratch for one block of [`LINE`] columns:
-    /// `64 * rows` bytes, small enough to stay in cache until it is transposed.
+    /// Each worker's column-major scratch for one strip of a block.
     static BLOCK_SCRATCH: RefCell<Vec<u8>> = const { RefCell::new(Vec::new()) };
 }
 
@@ -323,6 +327,17 @@ impl PixelTable {
         ids: &[String],
         out: &mut PixelRows,
     ) -> Result<()> {
+        self.read_pixels_in_strips(row_group, first_row, ids, out, STRIP_ROWS)
+    }
+
+    fn read_pixels_in_strips(
+        &self,
+        row_group: usize,
+        first_row: u64,
+        ids: &[String],
+        out: &mut PixelRows,
+        strip_rows: usize,
+    ) -> Result<()> {
         let rows = self.row_group_rows(row_group);
         out.reshape(rows, self.pixel_columns.len());
         if rows == 0 {
@@ -341,15 +356,33 @@ impl PixelTable {
                 .par_chunks(LINE)
                 .enumerate()
                 .try_for_each(|(block_index, block)| {
+                    let prepared = block
+                        .iter()
+                        .map(|&column| {
+                            self.prepare_pixel_column(&source, row_group, column)
+                                .map_err(|fault| self.fault_error(fault, column, first_row, ids))
+                        })
+                        .collect::<Result<Vec<_>>>()?;
+                    let mut readers: Vec<ColumnReader> =
+                        prepared.iter().map(PreparedColumn::reader).collect();
                     BLOCK_SCRATCH.with_borrow_mut(|scratch| {
-                        scratch.resize(block.len() * rows, 0);
-                        for (column_out, &column) in scratch.chunks_exact_mut(rows).zip(block) {
-                            self.decode_pixel_column(&source, row_group, column, column_out)
-                                .map_err(|fault| self.fault_error(fault, column, first_row, ids))?;
+                        for strip in (0..rows).step_by(strip_rows) {
+                            let strip = strip..(strip + strip_rows).min(rows);
+                            scratch.resize(block.len() * strip.len(), 0);
+                            let columns = scratch.chunks_exact_mut(strip.len());
+                            for ((column_out, reader), &column) in
+                                columns.zip(&mut readers).zip(block)
+                            {
+                                reader.read(column_out).map_err(|fault| {
+                                    self.fault_error(fault, column, first_row, ids)
+                                })?;
+                            }
+                            let first_column = first_column + block_index * LINE;
+                            // SAFETY: `out` is borrowed mutably for this whole call and
+                            // not touched otherwise; each block's first column is
+                            // distinct, and one task writes all its strips.
+                            unsafe { writer.write_block(scratch, strip, first_column) };
                         }
-                        // SAFETY: `out` is borrowed mutably for this whole call and
-                        // not touched otherwise; each block's first column is distinct.
-                        unsafe { writer.write_block(scratch, first_column + block_index * LINE) };
                         Ok(())
                     })
                 })?;
@@ -358,27 +391,31 @@ impl PixelTable {
         Ok(())
     }
 
-    fn decode_pixel_column(
+    /// A pixel column chunk ready to be read in strips of rows: dictionary pages
+    /// as they are; any other encoding decoded whole, the general way.
+    fn prepare_pixel_column(
         &self,
         source: &Arc<Bytes>,
         row_group: usize,
         column: usize,
-        out: &mut [u8],
-    ) -> std::result::Result<(), PixelFault> {
+    ) -> std::result::Result<PreparedColumn, PixelFault> {
         let descr = self.metadata.file_metadata().schema_descr().column(column);
+        let rows = self.row_group_rows(row_group);
         let pages = self.page_reader(source.clone(), row_group, column)?;
-        match decode_dictionary_column(pages, &descr, out) {
-            Ok(()) => return Ok(()),
+        match PreparedDictionaryColumn::new(pages, &descr, rows) {
+            Ok(prepared) => return Ok(PreparedColumn::Dictionary(Box::new(prepared))),
             Err(DictionaryDecodeError::Fault(fault)) => return Err(fault),
             // Not dictionary-encoded all through: read it again the general way.
             Err(DictionaryDecodeError::Unsupported) => {}
         }
         let pages = self.page_reader(source.clone(), row_group, column)?;
+        let mut values = vec![0u8; rows];
         match descr.physical_type() {
-            PhysicalType::INT32 => decode_generic::<Int32Type>(pages, descr, out),
-            PhysicalType::INT64 => decode_generic::<Int64Type>(pages, descr, out),
+            PhysicalType::INT32 => decode_generic::<Int32Type>(pages, descr, &mut values)?,
+            PhysicalType::INT64 => decode_generic::<Int64Type>(pages, descr, &mut values)?,
             other => unreachable!("pixel columns are checked to be integers, found {other}"),
         }
+        Ok(PreparedColumn::Decoded(values))
     }
 
     fn fault_error(
@@ -636,11 +673,92 @@ where
     Ok(())
 }
 
+/// A pixel column chunk ready to be read in order.
+enum PreparedColumn {
+    /// Boxed: a dictionary is 568 bytes, and most columns are this kind.
+    Dictionary(Box<PreparedDictionaryColumn>),
+    /// Read the general way, all at once.
+    Decoded(Vec<u8>),
+}
+
+impl PreparedColumn {
+    fn reader(&self) -> ColumnReader<'_> {
+        match self {
+            PreparedColumn::Dictionary(column) => ColumnReader::Dictionary(column.reader()),
+            PreparedColumn::Decoded(values) => ColumnReader::Decoded(values),
+        }
+    }
+}
+
+enum ColumnReader<'a> {
+    Dictionary(DictionaryReader<'a>),
+    /// The values not yet read.
+    Decoded(&'a [u8]),
+}
+
+impl ColumnReader<'_> {
+    /// The next `out.len()` pixels.
+    fn read(&mut self, out: &mut [u8]) -> std::result::Result<(), PixelFault> {
+        match self {
+            ColumnReader::Dictionary(reader) => reader.read(out),
+            ColumnReader::Decoded(values) => {
+                let (now, rest) = values.split_at(out.len());
+                out.copy_from_slice(now);
+                *values = rest;
+                Ok(())
+            }
+        }
+    }
+}
+
 /// The mapping as a `Bytes` owner, shared with [`PixelTable::map`].
 struct SharedMap(Arc<Mmap>);
 
 impl AsRef<[u8]> for SharedMap {
     fn as_ref(&self) -> &[u8] {
         &self.0
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::synth::{synthetic_image, write_synthetic, SynthOptions};
+
+    #[test]
+    fn strips_of_any_size_give_the_written_pixels() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("strips.parquet");
+        let (rows, height, width) = (90, 9, 15);
+        let options = SynthOptions {
+            rows,
+            seed: 11,
+            first_id: 0,
+            row_group_size: 40,
+            height,
+            width,
+        };
+        write_synthetic(&path, &options).unwrap();
+        let table = PixelTable::open(&path, ImageShape { height, width }).unwrap();
+        let mut first_row = 0;
+        for rg in 0..table.num_row_groups() {
+            let ids = table.read_ids(rg, first_row as u64).unwrap();
+            for strip_rows in [1, 7, 16, 40, 4096] {
+                let mut pixels = PixelRows::default();
+                table
+                    .read_pixels_in_strips(rg, first_row as u64, &ids, &mut pixels, strip_rows)
+                    .unwrap();
+                for r in 0..pixels.len() {
+                    let expected = synthetic_image(options.seed, first_row + r, height, width);
+                    assert_eq!(
+                        pixels.row(r),
+                        expected,
+                        "row group {rg}, strips of {strip_rows}, row {r}"
+                    );
+                }
+            }
+            first_row += table.row_group_rows(rg);
+        }
+        assert_eq!(first_row, rows);
     }
 }
