@@ -11,7 +11,7 @@ use pixelprep::cli::{Cli, Command};
 use pixelprep::inspect::{inspect, render};
 use pixelprep::pipeline::{convert, Summary};
 use pixelprep::progress::{ProgressMode, Reporter};
-use pixelprep::synth::write_synthetic;
+use pixelprep::synth::write_synthetic_until;
 
 /// Exit codes: 0 ok, 1 bad input or failure, 2 usage (clap's own), 130 interrupted.
 const EXIT_FAILURE: u8 = 1;
@@ -22,10 +22,13 @@ const PROGRESS_INTERVAL_VAR: &str = "PIXELPREP_PROGRESS_INTERVAL_MS";
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let cancel = Arc::new(AtomicBool::new(false));
-    // For convert, Ctrl-C and SIGTERM stop the run between batches so the partial
-    // archive is removed; bench waits for its child, which does the same. A second
-    // signal kills at once. Other commands keep the default: they hold nothing to undo.
-    if matches!(cli.command, Command::Convert(_) | Command::Bench(_)) {
+    // For convert and synth, Ctrl-C and SIGTERM stop the run between batches so the
+    // partial archive or table is removed; bench waits for its child, which does the
+    // same. A second signal kills at once. Inspect keeps the default: it writes nothing.
+    if matches!(
+        cli.command,
+        Command::Convert(_) | Command::Bench(_) | Command::Synth(_)
+    ) {
         let cancel = cancel.clone();
         let _ = ctrlc::set_handler(move || {
             if cancel.swap(true, Ordering::SeqCst) {
@@ -39,7 +42,10 @@ fn main() -> ExitCode {
             eprintln!("error: {}", error_chain(&error));
             let interrupted = error
                 .downcast_ref::<pixelprep::Error>()
-                .is_some_and(pixelprep::Error::is_interrupted);
+                .is_some_and(pixelprep::Error::is_interrupted)
+                || error
+                    .downcast_ref::<std::io::Error>()
+                    .is_some_and(|e| e.kind() == std::io::ErrorKind::Interrupted);
             ExitCode::from(if interrupted {
                 EXIT_INTERRUPTED
             } else {
@@ -88,7 +94,7 @@ fn run(cli: Cli, cancel: &AtomicBool) -> anyhow::Result<()> {
                 return Err(pixelprep::Error::OutputExists { path: args.output }.into());
             }
             let started = std::time::Instant::now();
-            let rows = write_synthetic(&args.output, &args.to_options())?;
+            let rows = write_synthetic_until(&args.output, &args.to_options(), cancel)?;
             println!(
                 "{rows} rows into {} ({:.1} MB) in {:.2} s",
                 args.output.display(),

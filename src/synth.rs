@@ -14,6 +14,7 @@
 use std::io::{self, BufWriter, Write};
 use std::ops::Range;
 use std::path::Path;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 
 use bytes::Bytes;
@@ -50,6 +51,17 @@ pub struct SynthOptions {
 /// the end, so a killed run leaves nothing under the final name). Returns the number
 /// of rows written.
 pub fn write_synthetic(path: &Path, options: &SynthOptions) -> io::Result<u64> {
+    write_synthetic_until(path, options, &AtomicBool::new(false))
+}
+
+/// [`write_synthetic`] that stops when `cancel` is set (Ctrl-C), polled between
+/// groups of 2,048 columns: the temporary file is removed and the error is of
+/// kind [`io::ErrorKind::Interrupted`].
+pub fn write_synthetic_until(
+    path: &Path,
+    options: &SynthOptions,
+    cancel: &AtomicBool,
+) -> io::Result<u64> {
     let pixels = options.height.checked_mul(options.width).unwrap_or(0);
     if pixels == 0 || options.row_group_size == 0 {
         return Err(io::Error::new(
@@ -96,16 +108,25 @@ pub fn write_synthetic(path: &Path, options: &SynthOptions) -> io::Result<u64> {
     while first_row < options.rows {
         let rows = options.row_group_size.min(options.rows - first_row);
         render_row_group(options, first_row, rows, &mut images);
-        write_row_group(
+        let whole = write_row_group(
             &mut writer,
             &columns,
             &properties,
             &images,
-            first_row,
-            rows,
-            options.first_id,
+            (first_row, rows, options.first_id),
+            cancel,
         )
         .map_err(|e| parquet_error(e, &parquet_context()))?;
+        if !whole {
+            // Dropping the temporary file removes it.
+            return Err(io::Error::new(
+                io::ErrorKind::Interrupted,
+                format!(
+                    "interrupted; nothing was written to {}, the partial table was removed",
+                    path.display()
+                ),
+            ));
+        }
         first_row += rows;
     }
     let sink = writer
@@ -248,18 +269,19 @@ struct EncodedColumn {
     close: ColumnCloseResult,
 }
 
-/// Writes one row group. The writer's dictionary encoding hashes every value, which
-/// makes it the main cost with 32k columns: the pixel columns are therefore encoded
-/// in parallel into memory and appended in order.
+/// Writes one row group of `rows` rows from `first_row`, ids counted from
+/// `first_id`. The writer's dictionary encoding hashes every value, which makes it
+/// the main cost with 32k columns: the pixel columns are therefore encoded in
+/// parallel into memory and appended in order. Returns false, leaving the row
+/// group unfinished, when `cancel` was set.
 fn write_row_group<W: Write + Send>(
     writer: &mut SerializedFileWriter<W>,
     columns: &[ColumnDescPtr],
     properties: &WriterPropertiesPtr,
     images: &[u8],
-    first_row: usize,
-    rows: usize,
-    first_id: u64,
-) -> Result<(), ParquetError> {
+    (first_row, rows, first_id): (usize, usize, u64),
+    cancel: &AtomicBool,
+) -> Result<bool, ParquetError> {
     let pixels = columns.len() - 2;
     let mut row_group = writer.next_row_group()?;
     // Every value is present: definition level 1 everywhere.
@@ -272,6 +294,9 @@ fn write_row_group<W: Write + Send>(
     row_group.append_column(&encoded.bytes, encoded.close)?;
 
     for wave_start in (0..pixels).step_by(COLUMNS_PER_WAVE) {
+        if cancel.load(Ordering::Relaxed) {
+            return Ok(false);
+        }
         let wave_end = (wave_start + COLUMNS_PER_WAVE).min(pixels);
         let task_starts: Vec<usize> = (wave_start..wave_end).step_by(COLUMNS_PER_TASK).collect();
         let encoded: Vec<Vec<EncodedColumn>> = task_starts
@@ -302,7 +327,7 @@ fn write_row_group<W: Write + Send>(
     let encoded = encode_column::<Int64Type>(&columns[pixels + 1], properties, &index, &present)?;
     row_group.append_column(&encoded.bytes, encoded.close)?;
     row_group.close()?;
-    Ok(())
+    Ok(true)
 }
 
 /// Pixel columns `columns` of the row-major `images`, column-major (`rows` values

@@ -880,6 +880,46 @@ fn sigterm_exits_130_and_removes_the_partial_zip() {
 }
 
 #[test]
+fn sigterm_during_synth_exits_130_and_removes_the_partial_table() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("synthetic.parquet");
+    let stderr = dir.path().join("stderr.txt");
+    // Minutes of work at full size: the signal always comes first.
+    let mut child = binary()
+        .args(["synth", "-o"])
+        .arg(&out)
+        .args(["--rows", "400000", "--row-group-size", "5000"])
+        .stdout(Stdio::null())
+        .stderr(File::create(&stderr).unwrap())
+        .spawn()
+        .unwrap();
+    let started = Instant::now();
+    while partial_files(dir.path()).is_empty() && started.elapsed() < Duration::from_secs(60) {
+        assert!(child.try_wait().unwrap().is_none(), "synth ended early");
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    std::thread::sleep(Duration::from_millis(300));
+    let killed = Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(killed.success());
+    let status = wait_with_timeout(&mut child, Duration::from_secs(60))
+        .expect("synth stops within 60 s of SIGTERM");
+    let run = Run {
+        code: status.code(),
+        stdout: String::new(),
+        stderr: std::fs::read_to_string(&stderr).unwrap(),
+    };
+    expect_error(
+        &run,
+        130,
+        &["interrupted", "nothing was written", &show(&out)],
+    );
+    assert_no_output(&out);
+}
+
+#[test]
 fn sigterm_in_folder_mode_says_how_many_images_were_written() {
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("images");
