@@ -2,12 +2,13 @@
 //! columns.
 //!
 //! Parquet stores columns; images are rows. Columns are decoded 64 at a time, a
-//! strip of rows at a time, into a small per-thread scratch, then transposed into the rows a cache line per row:
-//! each row starts on a 64-byte boundary (the stride is the row length rounded up
-//! to 64), so a block of 64 columns is exactly one line of every row. The lines are
-//! written with non-temporal stores: the rows are read again only after the whole
-//! row group is decoded, long after they would have left the cache, so fetching
-//! each line before overwriting it (what a plain store does) was wasted traffic.
+//! strip of rows at a time, into a small per-thread scratch, then transposed into
+//! the rows a cache line per row: each row starts on a 64-byte boundary (the stride
+//! is the row length rounded up to 64), so a block of 64 columns is exactly one
+//! line of every row. The lines are written with non-temporal stores: the rows are
+//! read again only after the whole row group is decoded, long after they would
+//! have left the cache, so fetching each line before overwriting it (what a plain
+//! store does) was wasted traffic.
 //! Measured on 50,210 rows x 32,332 columns, one thread: 0.37 s against 1.0 s for
 //! 2048-column blocks transposed with plain stores.
 
@@ -157,9 +158,10 @@ impl RowsWriter {
                 }
             }
             for (i, line) in stage.0.chunks_exact(LINE).enumerate() {
-                // SAFETY: row `row_range.start + r0 + i < row_range.end <= self.rows`, and columns `first_column..+LINE` lie in
-                // the row's stride (`first_column < row_len <= stride`, both multiples
-                // of LINE); the caller owns those bytes.
+                // SAFETY: row `row_range.start + r0 + i < row_range.end <= self.rows`,
+                // and columns `first_column..+LINE` lie in the row's stride
+                // (`first_column < row_len <= stride`, both multiples of LINE); the
+                // caller owns those bytes.
                 unsafe { store_line(base.add((r0 + i) * self.stride + first_column), line) };
             }
         }
