@@ -152,15 +152,16 @@ struct IndexPage {
     values: usize,
 }
 
-/// One dictionary-encoded pixel column of a row group, ready to be read.
-struct DictionaryColumn {
+/// One dictionary-encoded pixel column of a row group, checked and ready to be
+/// read in steps: its pages stay compressed only by the RLE/bit-packing.
+pub struct DictionaryColumn {
     dictionary: Dictionary,
     pages: Vec<IndexPage>,
 }
 
 impl DictionaryColumn {
     /// A cursor at the column's first row.
-    fn cursor(&self) -> ColumnCursor<'_> {
+    pub fn cursor(&self) -> ColumnCursor<'_> {
         let first = self.pages.first();
         ColumnCursor {
             column: self,
@@ -177,7 +178,7 @@ impl DictionaryColumn {
 
 /// Checks the pages of a dictionary-encoded column chunk of `rows` rows and keeps
 /// what reading it needs. Nulls are found here; bad indices when the rows are read.
-fn prepare_dictionary_column(
+pub fn prepare_dictionary_column(
     mut pages: Box<dyn PageReader>,
     descr: &ColumnDescPtr,
     rows: usize,
@@ -283,35 +284,6 @@ fn prepare_dictionary_column(
     })
 }
 
-/// A dictionary-encoded column chunk of `rows` rows, checked and ready to be read
-/// in steps: its pages stay compressed only by the RLE/bit-packing.
-pub struct PreparedDictionaryColumn(DictionaryColumn);
-
-impl PreparedDictionaryColumn {
-    pub fn new(
-        pages: Box<dyn PageReader>,
-        descr: &ColumnDescPtr,
-        rows: usize,
-    ) -> Result<Self, DictionaryDecodeError> {
-        prepare_dictionary_column(pages, descr, rows).map(Self)
-    }
-
-    /// A reader at the first row.
-    pub fn reader(&self) -> DictionaryReader<'_> {
-        DictionaryReader(self.0.cursor())
-    }
-}
-
-/// Reads a [`PreparedDictionaryColumn`] in order, any number of rows at a time.
-pub struct DictionaryReader<'a>(ColumnCursor<'a>);
-
-impl DictionaryReader<'_> {
-    /// The next `out.len()` pixels; a fault names its row group row.
-    pub fn read(&mut self, out: &mut [u8]) -> Result<(), PixelFault> {
-        self.0.read(out)
-    }
-}
-
 fn is_dictionary_encoding(encoding: Encoding) -> bool {
     matches!(
         encoding,
@@ -331,7 +303,7 @@ enum Run {
 }
 
 /// Reads a [`DictionaryColumn`] in order, any number of rows at a time.
-struct ColumnCursor<'a> {
+pub struct ColumnCursor<'a> {
     column: &'a DictionaryColumn,
     /// The current page's bytes and bit width.
     data: &'a [u8],
@@ -347,8 +319,8 @@ struct ColumnCursor<'a> {
 }
 
 impl<'a> ColumnCursor<'a> {
-    /// Reads the next `out.len()` pixels.
-    fn read(&mut self, out: &mut [u8]) -> Result<(), PixelFault> {
+    /// Reads the next `out.len()` pixels; a fault names its row group row.
+    pub fn read(&mut self, out: &mut [u8]) -> Result<(), PixelFault> {
         let column = self.column;
         let dictionary = &column.dictionary;
         let mut done = 0;

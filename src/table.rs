@@ -24,7 +24,9 @@ use parquet::file::serialized_reader::SerializedPageReader;
 use parquet::schema::types::ColumnDescPtr;
 use rayon::prelude::*;
 
-use crate::decode::{DictionaryDecodeError, DictionaryReader, PreparedDictionaryColumn};
+use crate::decode::{
+    prepare_dictionary_column, ColumnCursor, DictionaryColumn, DictionaryDecodeError,
+};
 use crate::error::{Error, Location, Result};
 use crate::rows::{PixelRows, LINE};
 
@@ -402,7 +404,7 @@ impl PixelTable {
         let descr = self.metadata.file_metadata().schema_descr().column(column);
         let rows = self.row_group_rows(row_group);
         let pages = self.page_reader(source.clone(), row_group, column)?;
-        match PreparedDictionaryColumn::new(pages, &descr, rows) {
+        match prepare_dictionary_column(pages, &descr, rows) {
             Ok(prepared) => return Ok(PreparedColumn::Dictionary(Box::new(prepared))),
             Err(DictionaryDecodeError::Fault(fault)) => return Err(fault),
             // Not dictionary-encoded all through: read it again the general way.
@@ -676,7 +678,7 @@ where
 /// A pixel column chunk ready to be read in order.
 enum PreparedColumn {
     /// Boxed: a dictionary is 568 bytes, and most columns are this kind.
-    Dictionary(Box<PreparedDictionaryColumn>),
+    Dictionary(Box<DictionaryColumn>),
     /// Read the general way, all at once.
     Decoded(Vec<u8>),
 }
@@ -684,14 +686,14 @@ enum PreparedColumn {
 impl PreparedColumn {
     fn reader(&self) -> ColumnReader<'_> {
         match self {
-            PreparedColumn::Dictionary(column) => ColumnReader::Dictionary(column.reader()),
+            PreparedColumn::Dictionary(column) => ColumnReader::Dictionary(column.cursor()),
             PreparedColumn::Decoded(values) => ColumnReader::Decoded(values),
         }
     }
 }
 
 enum ColumnReader<'a> {
-    Dictionary(DictionaryReader<'a>),
+    Dictionary(ColumnCursor<'a>),
     /// The values not yet read.
     Decoded(&'a [u8]),
 }
