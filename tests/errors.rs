@@ -799,6 +799,15 @@ fn wait_with_timeout(child: &mut std::process::Child, timeout: Duration) -> Opti
     }
 }
 
+/// Sends SIGTERM to `child`, as a user's `kill` would.
+fn send_sigterm(child: &std::process::Child) {
+    let killed = Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(killed.success());
+}
+
 /// Runs a conversion of a table large enough to take seconds, sends SIGTERM once
 /// the run is under way (its temporary file exists, then 300 ms more), and returns
 /// the run. Retries with 4x the rows if the run finished before the signal.
@@ -833,11 +842,7 @@ fn interrupted_run(dir: &Path, out: &Path) -> Run {
         std::thread::sleep(Duration::from_millis(300));
         let finished_early = child.try_wait().unwrap().is_some();
         if !finished_early {
-            let killed = Command::new("kill")
-                .args(["-TERM", &child.id().to_string()])
-                .status()
-                .unwrap();
-            assert!(killed.success());
+            send_sigterm(&child);
         }
         let status = wait_with_timeout(&mut child, Duration::from_secs(60))
             .expect("the run stops within 60 s of SIGTERM");
@@ -899,11 +904,7 @@ fn sigterm_during_synth_exits_130_and_removes_the_partial_table() {
         std::thread::sleep(Duration::from_millis(5));
     }
     std::thread::sleep(Duration::from_millis(300));
-    let killed = Command::new("kill")
-        .args(["-TERM", &child.id().to_string()])
-        .status()
-        .unwrap();
-    assert!(killed.success());
+    send_sigterm(&child);
     let status = wait_with_timeout(&mut child, Duration::from_secs(60))
         .expect("synth stops within 60 s of SIGTERM");
     let run = Run {
