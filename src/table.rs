@@ -358,6 +358,7 @@ impl PixelTable {
                 .par_chunks(LINE)
                 .enumerate()
                 .try_for_each(|(block_index, block)| {
+                    let block_first_column = first_column + block_index * LINE;
                     let prepared = block
                         .iter()
                         .map(|&column| {
@@ -379,11 +380,10 @@ impl PixelTable {
                                     self.fault_error(fault, column, first_row, ids)
                                 })?;
                             }
-                            let first_column = first_column + block_index * LINE;
                             // SAFETY: `out` is borrowed mutably for this whole call and
                             // not touched otherwise; each block's first column is
                             // distinct, and one task writes all its strips.
-                            unsafe { writer.write_block(scratch, strip, first_column) };
+                            unsafe { writer.write_block(scratch, strip, block_first_column) };
                         }
                         Ok(())
                     })
