@@ -1,7 +1,8 @@
 //! The conversion pipeline: open and check every input, check every image id, then
 //! per row group decode the pixels (parallel over columns), transform and encode
 //! the images (parallel over rows, in batches), and hand each batch, in input
-//! order, to one writer thread that owns the archive.
+//! order, to one writer thread that owns the archive. A serial run (one thread)
+//! writes each batch itself instead, so it never works on two cores at once.
 
 use std::collections::HashMap;
 use std::panic::{catch_unwind, AssertUnwindSafe};
@@ -30,7 +31,7 @@ pub struct ConvertOptions {
     pub inputs: Vec<PathBuf>,
     pub output: PathBuf,
     pub geometry: Geometry,
-    /// Worker threads; 1 runs every stage serially on the calling thread's pool.
+    /// Worker threads; 1 runs every stage serially, the writing included.
     pub threads: usize,
     pub force: bool,
     pub skip_blank: bool,
@@ -153,6 +154,31 @@ enum ToWriter {
     Done,
 }
 
+/// What the writer gives back: the archive's size, or the failure and the number of
+/// images written before it.
+type Written = std::result::Result<u64, (std::io::Error, u64)>;
+
+/// Adds one batch's images to the sink, in order.
+fn write_batch(sink: &mut dyn Sink, batch: Batch, progress: &dyn Progress) -> std::io::Result<()> {
+    let n = batch.len() as u64;
+    for (name, png) in batch {
+        if let Some(png) = png {
+            sink.add(&name, &png)?;
+        }
+    }
+    progress.advance(n);
+    Ok(())
+}
+
+/// A sink that is not finished because the conversion stopped: dropping it
+/// removes a partial zip.
+fn abandon(sink: Box<dyn Sink>) -> Written {
+    Err((
+        std::io::Error::other("the conversion stopped before the end"),
+        sink.written(),
+    ))
+}
+
 /// The writer thread's loop: adds every image, and finishes the sink only on `Done`.
 /// A failure comes back with the number of images written before it; the sink is
 /// dropped, which removes a partial zip.
@@ -160,30 +186,19 @@ fn write_all(
     mut sink: Box<dyn Sink>,
     batches: Receiver<ToWriter>,
     progress: &dyn Progress,
-) -> std::result::Result<u64, (std::io::Error, u64)> {
+) -> Written {
     loop {
         match batches.recv() {
             Ok(ToWriter::Batch(batch)) => {
-                let n = batch.len() as u64;
-                for (name, png) in batch {
-                    if let Some(png) = png {
-                        if let Err(e) = sink.add(&name, &png) {
-                            return Err((e, sink.written()));
-                        }
-                    }
+                if let Err(e) = write_batch(sink.as_mut(), batch, progress) {
+                    return Err((e, sink.written()));
                 }
-                progress.advance(n);
             }
             Ok(ToWriter::Done) => {
                 let written = sink.written();
                 return sink.finish().map_err(|e| (e, written));
             }
-            Err(_) => {
-                return Err((
-                    std::io::Error::other("the conversion stopped before the end"),
-                    sink.written(),
-                ))
-            }
+            Err(_) => return abandon(sink),
         }
     }
 }
@@ -225,7 +240,6 @@ pub fn convert(
             source: std::io::Error::other(e),
         })?;
 
-    let (sender, receiver) = bounded::<ToWriter>(BATCHES_IN_FLIGHT);
     let geometry = options.geometry;
     let skip_blank = options.skip_blank;
     let panic_on = options.panic_on_image_id.as_deref();
@@ -241,73 +255,105 @@ pub fn convert(
         }
     };
 
-    let outcome = std::thread::scope(|scope| {
-        let writer = scope.spawn(move || write_all(sink, receiver, progress));
-
-        let produced = catch_unwind(AssertUnwindSafe(|| {
-            let mut counts = (0u64, 0u64, 0u64); // images, blanks, skipped
-            let mut pixels = PixelRows::default();
-            for input in inputs.iter_mut() {
-                // Dropped after its last row group. One opened again (footer only;
-                // checked above) must still have the rows that were checked.
-                let table = match input.table.take() {
-                    Some(table) => table,
-                    None => PixelTable::open(&input.path, geometry.shape())?,
-                };
-                let groups: Vec<usize> = (0..table.num_row_groups())
-                    .map(|rg| table.row_group_rows(rg))
-                    .collect();
-                if groups != input.ids.iter().map(Vec::len).collect::<Vec<_>>() {
-                    return Err(Error::Layout {
-                        at: Location::file(&input.path),
-                        message: "changed while the run was converting it (its rows are not the \
+    // Makes every image and hands each batch, in order, to `deliver`, which says
+    // false when the writer has failed (its error is reported by the caller).
+    let mut produce = |deliver: &mut dyn FnMut(Batch) -> bool| -> Result<(u64, u64, u64)> {
+        let mut counts = (0u64, 0u64, 0u64); // images, blanks, skipped
+        let mut pixels = PixelRows::default();
+        for input in inputs.iter_mut() {
+            // Dropped after its last row group. One opened again (footer only;
+            // checked above) must still have the rows that were checked.
+            let table = match input.table.take() {
+                Some(table) => table,
+                None => PixelTable::open(&input.path, geometry.shape())?,
+            };
+            let groups: Vec<usize> = (0..table.num_row_groups())
+                .map(|rg| table.row_group_rows(rg))
+                .collect();
+            if groups != input.ids.iter().map(Vec::len).collect::<Vec<_>>() {
+                return Err(Error::Layout {
+                    at: Location::file(&input.path),
+                    message: "changed while the run was converting it (its rows are not the \
                                   ones checked at the start); run again on a file that stays put"
-                            .into(),
-                    });
-                }
-                let mut first_row = 0u64;
-                for (rg, ids) in input.ids.iter().enumerate() {
-                    check_cancel()?;
-                    pool.install(|| table.read_pixels(rg, first_row, ids, &mut pixels))?;
-                    for (chunk_index, chunk_ids) in ids.chunks(BATCH).enumerate() {
-                        check_cancel()?;
-                        let start = chunk_index * BATCH;
-                        let batch: Vec<(String, Option<Vec<u8>>, bool)> = pool.install(|| {
-                            pixels
-                                .par_rows(start..start + chunk_ids.len())
-                                .zip(chunk_ids.par_iter())
-                                .map(|(raw, id)| {
-                                    if panic_on == Some(id.as_str()) {
-                                        panic!("test hook: PIXELPREP_TEST_PANIC_ON_ID={id}");
-                                    }
-                                    let (img, blank) = transform(raw, &geometry);
-                                    let png = (!(blank && skip_blank))
-                                        .then(|| encode_png(&img, geometry.size, geometry.size));
-                                    (entry_name(id), png, blank)
-                                })
-                                .collect()
-                        });
-                        counts.0 += batch.len() as u64;
-                        counts.1 += batch.iter().filter(|b| b.2).count() as u64;
-                        counts.2 += batch.iter().filter(|b| b.1.is_none()).count() as u64;
-                        let batch = batch.into_iter().map(|(n, p, _)| (n, p)).collect();
-                        if sender.send(ToWriter::Batch(batch)).is_err() {
-                            // The writer failed; its error is reported below.
-                            return Ok(counts);
-                        }
-                    }
-                    first_row += ids.len() as u64;
-                }
+                        .into(),
+                });
             }
-            let _ = sender.send(ToWriter::Done);
-            Ok(counts)
-        }));
-        drop(sender);
-        let written = writer.join();
-        (produced, written)
-    });
+            let mut first_row = 0u64;
+            for (rg, ids) in input.ids.iter().enumerate() {
+                check_cancel()?;
+                pool.install(|| table.read_pixels(rg, first_row, ids, &mut pixels))?;
+                for (chunk_index, chunk_ids) in ids.chunks(BATCH).enumerate() {
+                    check_cancel()?;
+                    let start = chunk_index * BATCH;
+                    let batch: Vec<(String, Option<Vec<u8>>, bool)> = pool.install(|| {
+                        pixels
+                            .par_rows(start..start + chunk_ids.len())
+                            .zip(chunk_ids.par_iter())
+                            .map(|(raw, id)| {
+                                if panic_on == Some(id.as_str()) {
+                                    panic!("test hook: PIXELPREP_TEST_PANIC_ON_ID={id}");
+                                }
+                                let (img, blank) = transform(raw, &geometry);
+                                let png = (!(blank && skip_blank))
+                                    .then(|| encode_png(&img, geometry.size, geometry.size));
+                                (entry_name(id), png, blank)
+                            })
+                            .collect()
+                    });
+                    counts.0 += batch.len() as u64;
+                    counts.1 += batch.iter().filter(|b| b.2).count() as u64;
+                    counts.2 += batch.iter().filter(|b| b.1.is_none()).count() as u64;
+                    let batch = batch.into_iter().map(|(n, p, _)| (n, p)).collect();
+                    if !deliver(batch) {
+                        return Ok(counts);
+                    }
+                }
+                first_row += ids.len() as u64;
+            }
+        }
+        Ok(counts)
+    };
 
-    let (produced, written) = outcome;
+    let (produced, written) = if options.threads <= 1 {
+        // Serial: this thread writes each batch once it is made, so one thread
+        // works at a time, the writing included.
+        let mut sink = Some(sink);
+        let mut failure = None;
+        let produced = catch_unwind(AssertUnwindSafe(|| {
+            produce(&mut |batch| {
+                let sink = sink.as_mut().expect("the sink is kept until the end");
+                match write_batch(sink.as_mut(), batch, progress) {
+                    Ok(()) => true,
+                    Err(e) => {
+                        failure = Some(e);
+                        false
+                    }
+                }
+            })
+        }));
+        let sink = sink.take().expect("the sink is kept until the end");
+        let written = match failure {
+            Some(e) => Err((e, sink.written())),
+            None if matches!(produced, Ok(Ok(_))) => {
+                let written = sink.written();
+                sink.finish().map_err(|e| (e, written))
+            }
+            None => abandon(sink),
+        };
+        (produced, Ok(written))
+    } else {
+        let (sender, receiver) = bounded::<ToWriter>(BATCHES_IN_FLIGHT);
+        std::thread::scope(|scope| {
+            let writer = scope.spawn(move || write_all(sink, receiver, progress));
+            let produced = catch_unwind(AssertUnwindSafe(|| {
+                let counts = produce(&mut |batch| sender.send(ToWriter::Batch(batch)).is_ok())?;
+                let _ = sender.send(ToWriter::Done);
+                Ok(counts)
+            }));
+            drop(sender);
+            (produced, writer.join())
+        })
+    };
     let written = match written {
         Ok(w) => w,
         Err(payload) => {

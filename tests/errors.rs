@@ -811,7 +811,7 @@ fn send_sigterm(child: &std::process::Child) {
 /// Runs a conversion of a table large enough to take seconds, sends SIGTERM once
 /// the run is under way (its temporary file exists, then 300 ms more), and returns
 /// the run. Retries with 4x the rows if the run finished before the signal.
-fn interrupted_run(dir: &Path, out: &Path) -> Run {
+fn interrupted_run(dir: &Path, out: &Path, threads: &str) -> Run {
     let input = dir.join("big.parquet");
     let mut rows = 20_000;
     for _attempt in 0..3 {
@@ -819,7 +819,11 @@ fn interrupted_run(dir: &Path, out: &Path) -> Run {
         let stdout = dir.join("stdout.txt");
         let stderr = dir.join("stderr.txt");
         let mut child = binary()
-            .args(convert_args(&[&input], out, &["--size", "96"]))
+            .args(convert_args(
+                &[&input],
+                out,
+                &["--size", "96", "--threads", threads],
+            ))
             .stdout(File::create(&stdout).unwrap())
             .stderr(File::create(&stderr).unwrap())
             .spawn()
@@ -867,21 +871,27 @@ fn interrupted_run(dir: &Path, out: &Path) -> Run {
     panic!("even {rows} rows converted before SIGTERM arrived");
 }
 
+/// Serial runs write on the converting thread, parallel ones on a writer thread:
+/// failures must clean up the same way in both.
+const MODES: [&str; 2] = ["1", "2"];
+
 #[test]
 fn sigterm_exits_130_and_removes_the_partial_zip() {
-    let dir = tempfile::tempdir().unwrap();
-    let out = dir.path().join("out").join("big.zip");
-    let run = interrupted_run(dir.path(), &out);
-    assert!(
-        run.code.is_some(),
-        "killed by the signal instead of stopping cleanly: {run:?}"
-    );
-    expect_error(
-        &run,
-        130,
-        &["interrupted", "nothing was written", &show(&out)],
-    );
-    assert_no_output(&out);
+    for threads in MODES {
+        let dir = tempfile::tempdir().unwrap();
+        let out = dir.path().join("out").join("big.zip");
+        let run = interrupted_run(dir.path(), &out, threads);
+        assert!(
+            run.code.is_some(),
+            "{threads} threads: killed by the signal instead of stopping cleanly: {run:?}"
+        );
+        expect_error(
+            &run,
+            130,
+            &["interrupted", "nothing was written", &show(&out)],
+        );
+        assert_no_output(&out);
+    }
 }
 
 #[test]
@@ -922,22 +932,24 @@ fn sigterm_during_synth_exits_130_and_removes_the_partial_table() {
 
 #[test]
 fn sigterm_in_folder_mode_says_how_many_images_were_written() {
-    let dir = tempfile::tempdir().unwrap();
-    let out = dir.path().join("images");
-    let run = interrupted_run(dir.path(), &out);
-    let line = expect_error(&run, 130, &["interrupted", "images had been written"]);
-    // The count in the message is the number of PNGs in the folder, all whole.
-    let count: usize = line
-        .split("interrupted; ")
-        .nth(1)
-        .and_then(|rest| rest.split_whitespace().next())
-        .and_then(|n| n.parse().ok())
-        .unwrap_or_else(|| panic!("no count in {line}"));
-    assert_eq!(png_names(&out).len(), count, "{line}");
-    assert_no_partial_inside(&out);
-    for name in png_names(&out).iter().take(50) {
-        let bytes = std::fs::read(out.join(name)).unwrap();
-        common::decode(&bytes, name);
+    for threads in MODES {
+        let dir = tempfile::tempdir().unwrap();
+        let out = dir.path().join("images");
+        let run = interrupted_run(dir.path(), &out, threads);
+        let line = expect_error(&run, 130, &["interrupted", "images had been written"]);
+        // The count in the message is the number of PNGs in the folder, all whole.
+        let count: usize = line
+            .split("interrupted; ")
+            .nth(1)
+            .and_then(|rest| rest.split_whitespace().next())
+            .and_then(|n| n.parse().ok())
+            .unwrap_or_else(|| panic!("no count in {line}"));
+        assert_eq!(png_names(&out).len(), count, "{line}");
+        assert_no_partial_inside(&out);
+        for name in png_names(&out).iter().take(50) {
+            let bytes = std::fs::read(out.join(name)).unwrap();
+            common::decode(&bytes, name);
+        }
     }
 }
 
@@ -976,70 +988,91 @@ fn convert_with_file_size_limit(inputs: &[&Path], out: &Path, extra: &[&str], bl
 
 #[test]
 fn write_failure_in_zip_mode_leaves_no_zip_and_no_temp_file() {
-    let dir = tempfile::tempdir().unwrap();
-    let input = dir.path().join("in.parquet");
-    table().rows(300).write(&input);
-    let out = dir.path().join("out.zip");
-    // Sanity: without the limit the archive is well over 8 KB.
-    let run = convert(&[&input], &out, &["--size", "64"]);
-    assert_eq!(run.code, Some(0), "stderr: {}", run.stderr);
-    assert!(std::fs::metadata(&out).unwrap().len() > 64 * 1024);
-    std::fs::remove_file(&out).unwrap();
+    for threads in MODES {
+        let dir = tempfile::tempdir().unwrap();
+        let input = dir.path().join("in.parquet");
+        table().rows(300).write(&input);
+        let out = dir.path().join("out.zip");
+        // Sanity: without the limit the archive is well over 8 KB.
+        let run = convert(&[&input], &out, &["--size", "64"]);
+        assert_eq!(run.code, Some(0), "stderr: {}", run.stderr);
+        assert!(std::fs::metadata(&out).unwrap().len() > 64 * 1024);
+        std::fs::remove_file(&out).unwrap();
 
-    let run = convert_with_file_size_limit(&[&input], &out, &["--size", "64"], 16);
-    expect_error(&run, 1, &[&show(&out), "cannot write output"]);
-    assert_no_output(&out);
+        let run = convert_with_file_size_limit(
+            &[&input],
+            &out,
+            &["--size", "64", "--threads", threads],
+            16,
+        );
+        expect_error(&run, 1, &[&show(&out), "cannot write output"]);
+        assert_no_output(&out);
+    }
 }
 
 #[test]
 fn write_failure_with_force_keeps_the_old_zip() {
-    let dir = tempfile::tempdir().unwrap();
-    let input = dir.path().join("in.parquet");
-    table().rows(300).write(&input);
-    let out = dir.path().join("out.zip");
-    std::fs::write(&out, b"old archive").unwrap();
-    let run = convert_with_file_size_limit(&[&input], &out, &["--size", "64", "--force"], 16);
-    expect_error(&run, 1, &[&show(&out), "cannot write output"]);
-    assert_eq!(std::fs::read(&out).unwrap(), b"old archive");
-    assert_no_partial_inside(dir.path());
+    for threads in MODES {
+        let dir = tempfile::tempdir().unwrap();
+        let input = dir.path().join("in.parquet");
+        table().rows(300).write(&input);
+        let out = dir.path().join("out.zip");
+        std::fs::write(&out, b"old archive").unwrap();
+        let run = convert_with_file_size_limit(
+            &[&input],
+            &out,
+            &["--size", "64", "--force", "--threads", threads],
+            16,
+        );
+        expect_error(&run, 1, &[&show(&out), "cannot write output"]);
+        assert_eq!(std::fs::read(&out).unwrap(), b"old archive");
+        assert_no_partial_inside(dir.path());
+    }
 }
 
 #[test]
 fn write_failure_in_folder_mode_says_how_many_images_were_written() {
-    let dir = tempfile::tempdir().unwrap();
-    let input = dir.path().join("in.parquet");
-    // Image 2 is noise at full size: its PNG is far bigger than the others.
-    let noisy: Vec<u8> = (0..H * W).map(|p| ((p * 7919) % 251) as u8).collect();
-    table().rows(5).image(2, noisy).write(&input);
-    let out = dir.path().join("images");
-    let run = convert(&[&input], &out, &["--size", "128"]);
-    assert_eq!(run.code, Some(0), "stderr: {}", run.stderr);
-    let sizes: Vec<u64> = (0..5)
-        .map(|i| {
-            std::fs::metadata(out.join(format!("img_{i}.png")))
-                .unwrap()
-                .len()
-        })
-        .collect();
-    std::fs::remove_dir_all(&out).unwrap();
-    let small = sizes[0].max(sizes[1]);
-    let limit_blocks = small.div_ceil(512) as u32;
-    assert!(
-        sizes[2] > u64::from(limit_blocks) * 512,
-        "image 2 must be bigger than the limit: sizes {sizes:?}"
-    );
-    let run = convert_with_file_size_limit(&[&input], &out, &["--size", "128"], limit_blocks);
-    expect_error(
-        &run,
-        1,
-        &[
-            &show(&out),
-            "cannot write output",
-            "2 images had been written",
-        ],
-    );
-    assert_eq!(png_names(&out), ["img_0.png", "img_1.png"]);
-    assert_no_partial_inside(&out);
+    for threads in MODES {
+        let dir = tempfile::tempdir().unwrap();
+        let input = dir.path().join("in.parquet");
+        // Image 2 is noise at full size: its PNG is far bigger than the others.
+        let noisy: Vec<u8> = (0..H * W).map(|p| ((p * 7919) % 251) as u8).collect();
+        table().rows(5).image(2, noisy).write(&input);
+        let out = dir.path().join("images");
+        let run = convert(&[&input], &out, &["--size", "128"]);
+        assert_eq!(run.code, Some(0), "stderr: {}", run.stderr);
+        let sizes: Vec<u64> = (0..5)
+            .map(|i| {
+                std::fs::metadata(out.join(format!("img_{i}.png")))
+                    .unwrap()
+                    .len()
+            })
+            .collect();
+        std::fs::remove_dir_all(&out).unwrap();
+        let small = sizes[0].max(sizes[1]);
+        let limit_blocks = small.div_ceil(512) as u32;
+        assert!(
+            sizes[2] > u64::from(limit_blocks) * 512,
+            "image 2 must be bigger than the limit: sizes {sizes:?}"
+        );
+        let run = convert_with_file_size_limit(
+            &[&input],
+            &out,
+            &["--size", "128", "--threads", threads],
+            limit_blocks,
+        );
+        expect_error(
+            &run,
+            1,
+            &[
+                &show(&out),
+                "cannot write output",
+                "2 images had been written",
+            ],
+        );
+        assert_eq!(png_names(&out), ["img_0.png", "img_1.png"]);
+        assert_no_partial_inside(&out);
+    }
 }
 
 #[test]
@@ -1097,25 +1130,27 @@ fn full_disk_leaves_no_zip_and_no_temp_file() {
 
 #[test]
 fn worker_panic_exits_1_and_leaves_no_zip() {
-    let dir = tempfile::tempdir().unwrap();
-    let input = dir.path().join("in.parquet");
-    table().rows(20).write(&input);
-    let out = dir.path().join("out.zip");
-    let output = binary()
-        .args(convert_args(&[&input], &out, &[]))
-        .env("PIXELPREP_TEST_PANIC_ON_ID", "img_7")
-        .output()
-        .unwrap();
-    let run = Run::from_output(output);
-    assert_eq!(run.code, Some(1), "exit code; stderr: {}", run.stderr);
-    let errors: Vec<&str> = run
-        .stderr
-        .lines()
-        .filter(|l| l.starts_with("error: "))
-        .collect();
-    assert_eq!(errors.len(), 1, "one error line: {}", run.stderr);
-    assert!(errors[0].contains("panicked"), "{}", errors[0]);
-    assert_no_output(&out);
+    for threads in MODES {
+        let dir = tempfile::tempdir().unwrap();
+        let input = dir.path().join("in.parquet");
+        table().rows(20).write(&input);
+        let out = dir.path().join("out.zip");
+        let output = binary()
+            .args(convert_args(&[&input], &out, &["--threads", threads]))
+            .env("PIXELPREP_TEST_PANIC_ON_ID", "img_7")
+            .output()
+            .unwrap();
+        let run = Run::from_output(output);
+        assert_eq!(run.code, Some(1), "exit code; stderr: {}", run.stderr);
+        let errors: Vec<&str> = run
+            .stderr
+            .lines()
+            .filter(|l| l.starts_with("error: "))
+            .collect();
+        assert_eq!(errors.len(), 1, "one error line: {}", run.stderr);
+        assert!(errors[0].contains("panicked"), "{}", errors[0]);
+        assert_no_output(&out);
+    }
 }
 
 // ---------------------------------------------------------------------------
