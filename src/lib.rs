@@ -17,6 +17,7 @@ pub mod inspect;
 mod lookup;
 pub mod pipeline;
 pub mod progress;
+mod readahead;
 pub mod resize;
 pub mod rows;
 pub mod steps;

@@ -2,9 +2,11 @@
 //! per row group decode the pixels (parallel over columns), transform and encode
 //! the images (parallel over rows, in batches), and hand each batch, in input
 //! order, to one writer thread that owns the archive. A serial run (one thread)
-//! writes each batch itself instead, so it never works on two cores at once.
+//! writes each batch itself instead, so it never computes on two cores at once.
+//! Meanwhile [`Readahead`] has the kernel read the next row group from disk.
 
 use std::collections::HashMap;
+use std::ops::Range;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -16,6 +18,7 @@ use rayon::prelude::*;
 use crate::archive::{entry_name, image_id_problem, open_sink, Sink};
 use crate::encode::encode_png;
 use crate::error::{Error, Location, Result};
+use crate::readahead::Readahead;
 use crate::rows::PixelRows;
 use crate::steps::{transform, Geometry};
 use crate::table::PixelTable;
@@ -84,6 +87,8 @@ struct Input {
     /// The table as opened for the checks, kept only when it is the sole input:
     /// parsing its footer again took 40 ms.
     table: Option<PixelTable>,
+    /// The file bytes of each row group's pixels, to read ahead.
+    spans: Vec<Range<u64>>,
 }
 
 /// Opens every input and checks its layout and image ids before anything is written:
@@ -138,6 +143,9 @@ fn open_inputs(options: &ConvertOptions, progress: &dyn Progress) -> Result<Vec<
         inputs.push(Input {
             path: path.clone(),
             ids,
+            spans: (0..table.num_row_groups())
+                .map(|rg| table.row_group_span(rg))
+                .collect(),
             table: (options.inputs.len() == 1).then_some(table),
         });
     }
@@ -220,6 +228,17 @@ pub fn convert(
 ) -> Result<Summary> {
     let started = Instant::now();
     let mut inputs = open_inputs(options, progress)?;
+    // Every row group in conversion order, each read ahead while the one before it
+    // is turned into images.
+    let row_groups: Vec<(PathBuf, Range<u64>)> = inputs
+        .iter()
+        .flat_map(|i| i.spans.iter().map(|span| (i.path.clone(), span.clone())))
+        .collect();
+    let readahead = Readahead::start();
+    if let Some((path, span)) = row_groups.first() {
+        readahead.request(path, span.clone());
+    }
+    let mut decoded = 0;
     let total: u64 = inputs
         .iter()
         .flat_map(|i| &i.ids)
@@ -282,6 +301,10 @@ pub fn convert(
             for (rg, ids) in input.ids.iter().enumerate() {
                 check_cancel()?;
                 pool.install(|| table.read_pixels(rg, first_row, ids, &mut pixels))?;
+                decoded += 1;
+                if let Some((path, span)) = row_groups.get(decoded) {
+                    readahead.request(path, span.clone());
+                }
                 for (chunk_index, chunk_ids) in ids.chunks(BATCH).enumerate() {
                     check_cancel()?;
                     let start = chunk_index * BATCH;

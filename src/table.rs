@@ -12,7 +12,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use bytes::Bytes;
-use memmap2::{Advice, Mmap, UncheckedAdvice};
+use memmap2::{Mmap, UncheckedAdvice};
 use parquet::basic::{Encoding, Type as PhysicalType};
 use parquet::column::page::PageReader;
 use parquet::column::reader::{get_column_reader, get_typed_column_reader};
@@ -34,8 +34,8 @@ use crate::rows::{PixelRows, LINE};
 const PANDAS_INDEX_PREFIX: &str = "__index_level_";
 /// The id column's name in the competition files.
 pub const ID_COLUMN: &str = "image_id";
-/// Pixel columns whose file bytes are read ahead, decoded, then dropped from this
-/// process's memory together (a multiple of [`LINE`]).
+/// Pixel columns whose file bytes are decoded, then dropped from this process's
+/// memory together (a multiple of [`LINE`]).
 const SPAN_COLUMNS: usize = 2048;
 
 /// Rows of a block of [`LINE`] columns decoded before they are transposed: the
@@ -214,6 +214,13 @@ impl PixelTable {
         self.metadata.file_metadata().schema_descr().columns()[column].name()
     }
 
+    /// The bytes of the file holding `row_group`'s pixel columns: what decoding it
+    /// reads, for reading it ahead.
+    pub fn row_group_span(&self, row_group: usize) -> std::ops::Range<u64> {
+        let (start, end) = self.chunk_span(row_group, &self.pixel_columns);
+        start as u64..end as u64
+    }
+
     /// The bytes of the file holding the chunks of `columns` in `row_group`
     /// (checked to lie inside the file when it was opened).
     fn chunk_span(&self, row_group: usize, columns: &[usize]) -> (usize, usize) {
@@ -225,11 +232,6 @@ impl PixelTable {
             end = end.max(s + len);
         }
         (start.min(end) as usize, end as usize)
-    }
-
-    /// Asks the kernel to read a span ahead (a no-op when it is cached already).
-    fn prefetch(&self, (start, end): (usize, usize)) {
-        let _ = self.map.advise_range(Advice::WillNeed, start, end - start);
     }
 
     /// Drops a decoded span from this process's memory; the page cache keeps it. The
@@ -350,9 +352,6 @@ impl PixelTable {
         let source = Arc::new(self.data.clone());
         for (span_index, span_columns) in spans.iter().enumerate() {
             let span = self.chunk_span(row_group, span_columns);
-            if let Some(next) = spans.get(span_index + 1) {
-                self.prefetch(self.chunk_span(row_group, next));
-            }
             let first_column = span_index * SPAN_COLUMNS;
             span_columns
                 .par_chunks(LINE)
