@@ -3,7 +3,7 @@
 //! the images (parallel over rows, in batches), and hand each batch, in input
 //! order, to one writer thread that owns the archive. A serial run (one thread)
 //! writes each batch itself instead, so it never computes on two cores at once.
-//! Meanwhile [`Readahead`] has the kernel read the next row group from disk.
+//! Meanwhile a readahead thread has the kernel read the next row group from disk.
 
 use std::collections::HashMap;
 use std::ops::Range;
