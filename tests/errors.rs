@@ -871,6 +871,16 @@ fn interrupted_run(dir: &Path, out: &Path, threads: &str) -> Run {
     panic!("even {rows} rows converted before SIGTERM arrived");
 }
 
+/// An interrupted run that says nothing was written to `out`, and left nothing there.
+fn expect_interrupted_before_any_output(run: &Run, out: &Path) {
+    expect_error(
+        run,
+        130,
+        &["interrupted", "nothing was written", &show(out)],
+    );
+    assert_no_output(out);
+}
+
 /// Serial runs write on the converting thread, parallel ones on a writer thread:
 /// failures must clean up the same way in both.
 const MODES: [&str; 2] = ["1", "2"];
@@ -885,12 +895,7 @@ fn sigterm_exits_130_and_removes_the_partial_zip() {
             run.code.is_some(),
             "{threads} threads: killed by the signal instead of stopping cleanly: {run:?}"
         );
-        expect_error(
-            &run,
-            130,
-            &["interrupted", "nothing was written", &show(&out)],
-        );
-        assert_no_output(&out);
+        expect_interrupted_before_any_output(&run, &out);
     }
 }
 
@@ -922,12 +927,7 @@ fn sigterm_during_synth_exits_130_and_removes_the_partial_table() {
         stdout: String::new(),
         stderr: std::fs::read_to_string(&stderr).unwrap(),
     };
-    expect_error(
-        &run,
-        130,
-        &["interrupted", "nothing was written", &show(&out)],
-    );
-    assert_no_output(&out);
+    expect_interrupted_before_any_output(&run, &out);
 }
 
 #[test]
