@@ -6,6 +6,8 @@
 //! straight into the column's `u8` output. Anything else (plain pages, wider
 //! indices, old level encodings) is reported as `Unsupported` and read the general way.
 
+use std::ops::Range;
+
 use bytes::Bytes;
 use parquet::basic::{Encoding, Type as PhysicalType};
 use parquet::column::page::{Page, PageReader};
@@ -178,11 +180,16 @@ impl DictionaryColumn {
 
 /// Checks the pages of a dictionary-encoded column chunk of `rows` rows and keeps
 /// what reading it needs. Nulls are found here; bad indices when the rows are read.
+///
+/// With `raw_snappy`, the pages come as stored, snappy-compressed, and are
+/// decompressed here (see [`unsnappy`]).
 pub fn prepare_dictionary_column(
     mut pages: Box<dyn PageReader>,
     descr: &ColumnDescPtr,
     rows: usize,
+    raw_snappy: bool,
 ) -> Result<DictionaryColumn, DictionaryDecodeError> {
+    let unsnappy_if_raw = |buf: Bytes| if raw_snappy { unsnappy(buf) } else { Ok(buf) };
     if descr.max_rep_level() != 0 || descr.max_def_level() > 1 {
         return Err(DictionaryDecodeError::Unsupported);
     }
@@ -198,6 +205,7 @@ pub fn prepare_dictionary_column(
                 if dictionary.is_some() {
                     return Err(DictionaryDecodeError::Unsupported);
                 }
+                let buf = unsnappy_if_raw(buf)?;
                 dictionary = Some(Dictionary::parse(
                     &buf,
                     num_values as usize,
@@ -218,6 +226,8 @@ pub fn prepare_dictionary_column(
                 {
                     return Err(DictionaryDecodeError::Unsupported);
                 }
+                // A v1 page compresses its levels with its values.
+                let buf = unsnappy_if_raw(buf)?;
                 let mut values_at = 0;
                 if nullable {
                     // v1 pages prefix the levels with their byte length.
@@ -242,6 +252,7 @@ pub fn prepare_dictionary_column(
                 num_nulls,
                 def_levels_byte_len,
                 rep_levels_byte_len,
+                is_compressed,
                 ..
             } => {
                 if dictionary.is_none()
@@ -257,7 +268,14 @@ pub fn prepare_dictionary_column(
                 if num_nulls > 0 || nullable {
                     check_all_defined(levels, num_values as usize, row)?;
                 }
-                (buf, num_values, levels_len)
+                // A v2 page keeps its levels uncompressed, before the values.
+                let values = buf.slice(levels_len..);
+                let values = if is_compressed {
+                    unsnappy_if_raw(values)?
+                } else {
+                    values
+                };
+                (values, num_values, 0)
             }
         };
         let width = *buf.get(values_at).ok_or_else(|| eof("data page"))?;
@@ -282,6 +300,45 @@ pub fn prepare_dictionary_column(
         dictionary: dictionary.unwrap_or_else(Dictionary::empty),
         pages: index_pages,
     })
+}
+
+/// The contents of a snappy stream. A page of noisy pixels barely compresses, and
+/// snappy then stores it as one literal: that is sliced out of the file's bytes
+/// instead of copied. Anything else is decompressed.
+fn unsnappy(stream: Bytes) -> Result<Bytes, DictionaryDecodeError> {
+    if let Some(contents) = single_literal(&stream) {
+        return Ok(stream.slice(contents));
+    }
+    snap::raw::Decoder::new()
+        .decompress_vec(&stream)
+        .map(Bytes::from)
+        .map_err(|e| {
+            DictionaryDecodeError::Fault(PixelFault::Parquet(ParquetError::General(format!(
+                "snappy-compressed page: {e}"
+            ))))
+        })
+}
+
+/// Where the contents are when a snappy stream is its length and then a single
+/// literal holding exactly that many bytes.
+fn single_literal(stream: &[u8]) -> Option<Range<usize>> {
+    let mut pos = 0;
+    let len = read_uleb128(stream, &mut pos).ok()?;
+    let tag = *stream.get(pos)?;
+    pos += 1;
+    if tag & 0b11 != 0 {
+        return None; // a copy, not a literal
+    }
+    let code = (tag >> 2) as usize;
+    let literal = if code < 60 {
+        code + 1
+    } else {
+        // The length minus one follows the tag in `code - 59` little-endian bytes.
+        let bytes = stream.get(pos..pos + (code - 59))?;
+        pos += bytes.len();
+        bytes.iter().rev().fold(0usize, |n, &b| n << 8 | b as usize) + 1
+    };
+    (literal as u64 == len && pos + literal == stream.len()).then_some(pos..stream.len())
 }
 
 fn is_dictionary_encoding(encoding: Encoding) -> bool {
@@ -761,6 +818,69 @@ mod tests {
         match cursor.read(&mut out) {
             Err(PixelFault::Parquet(e)) => assert!(e.to_string().contains("at row 6"), "{e}"),
             other => panic!("{other:?}"),
+        }
+    }
+
+    fn snappy(data: &[u8]) -> Bytes {
+        Bytes::from(snap::raw::Encoder::new().compress_vec(data).unwrap())
+    }
+
+    /// The bytes `unsnappy` gives, and whether they are a slice of `stream`.
+    fn unsnappy_ok(stream: &Bytes) -> (Vec<u8>, bool) {
+        let out = unsnappy(stream.clone()).unwrap_or_else(|_| panic!("valid stream"));
+        let inside = stream.as_ptr_range().contains(&out.as_ptr());
+        (out.to_vec(), inside)
+    }
+
+    #[test]
+    fn unsnappy_slices_a_stream_that_is_one_literal_instead_of_copying_it() {
+        // Random bytes do not compress: snappy stores them as one literal. The
+        // sizes take each literal length form (in the tag, then 1 and 2 bytes).
+        let mut rng = fastrand::Rng::with_seed(3);
+        for len in [1, 60, 61, 256, 257, 44_000, 65_536] {
+            let data: Vec<u8> = (0..len).map(|_| rng.u8(..)).collect();
+            let stream = snappy(&data);
+            assert_eq!(
+                single_literal(&stream),
+                Some(stream.len() - len..stream.len())
+            );
+            assert_eq!(unsnappy_ok(&stream), (data, true), "{len} bytes");
+        }
+    }
+
+    #[test]
+    fn unsnappy_decompresses_a_stream_with_copies() {
+        let data: Vec<u8> = (0..20_000u32).map(|i| (i % 7) as u8 * 30).collect();
+        let stream = snappy(&data);
+        assert!(stream.len() < data.len() / 10, "the data compresses");
+        assert_eq!(single_literal(&stream), None);
+        assert_eq!(unsnappy_ok(&stream), (data, false));
+        // Empty pages are a length of 0 and nothing else.
+        assert_eq!(unsnappy_ok(&snappy(&[])), (vec![], false));
+    }
+
+    #[test]
+    fn unsnappy_refuses_a_literal_that_is_not_the_stated_length() {
+        let data = [7u8, 1, 9, 200, 3];
+        let stream = snappy(&data).to_vec();
+        assert_eq!(
+            stream,
+            [5, 4 << 2, 7, 1, 9, 200, 3],
+            "length 5, then a 5-byte literal"
+        );
+        for bad in [
+            &stream[..6],                             // literal cut short
+            &[&stream[..], &[0]].concat()[..],        // a byte after the literal
+            &[&[6u8][..], &stream[1..]].concat()[..], // states 6 bytes, holds 5
+        ] {
+            let bad = Bytes::copy_from_slice(bad);
+            assert_eq!(single_literal(&bad), None, "{bad:?}");
+            match unsnappy(bad.clone()) {
+                Err(DictionaryDecodeError::Fault(PixelFault::Parquet(e))) => {
+                    assert!(e.to_string().contains("snappy"), "{e}")
+                }
+                other => panic!("{bad:?}: {:?}", other.map(|b| b.to_vec())),
+            }
         }
     }
 }

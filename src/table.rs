@@ -13,7 +13,7 @@ use std::sync::Arc;
 
 use bytes::Bytes;
 use memmap2::{Mmap, UncheckedAdvice};
-use parquet::basic::{Encoding, Type as PhysicalType};
+use parquet::basic::{Compression, Encoding, Type as PhysicalType};
 use parquet::column::page::PageReader;
 use parquet::column::reader::{get_column_reader, get_typed_column_reader};
 use parquet::data_type::{ByteArrayType, DataType, Int32Type, Int64Type};
@@ -265,6 +265,28 @@ impl PixelTable {
         )?))
     }
 
+    /// A page reader that hands out the pages as stored, still compressed.
+    fn raw_page_reader<R: ChunkReader + 'static>(
+        &self,
+        source: Arc<R>,
+        row_group: usize,
+        column: usize,
+    ) -> std::result::Result<Box<dyn PageReader>, ParquetError> {
+        let rg = self.metadata.row_group(row_group);
+        let as_stored = rg
+            .column(column)
+            .clone()
+            .into_builder()
+            .set_compression(Compression::UNCOMPRESSED)
+            .build()?;
+        Ok(Box::new(SerializedPageReader::new(
+            source,
+            &as_stored,
+            self.row_group_rows(row_group),
+            None,
+        )?))
+    }
+
     /// Reads the image ids of one row group. `first_row` is the file row of its first row.
     pub fn read_ids(&self, row_group: usize, first_row: u64) -> Result<Vec<String>> {
         let rows = self.row_group_rows(row_group);
@@ -402,8 +424,20 @@ impl PixelTable {
     ) -> std::result::Result<PreparedColumn, PixelFault> {
         let descr = self.metadata.file_metadata().schema_descr().column(column);
         let rows = self.row_group_rows(row_group);
-        let pages = self.page_reader(source.clone(), row_group, column)?;
-        match prepare_dictionary_column(pages, &descr, rows) {
+        // Snappy pages are read as stored, so that the dictionary path can take
+        // its indices straight from the file's bytes when snappy did not compress.
+        let raw_snappy = self
+            .metadata
+            .row_group(row_group)
+            .column(column)
+            .compression()
+            == Compression::SNAPPY;
+        let pages = if raw_snappy {
+            self.raw_page_reader(source.clone(), row_group, column)?
+        } else {
+            self.page_reader(source.clone(), row_group, column)?
+        };
+        match prepare_dictionary_column(pages, &descr, rows, raw_snappy) {
             Ok(prepared) => return Ok(PreparedColumn::Dictionary(Box::new(prepared))),
             Err(DictionaryDecodeError::Fault(fault)) => return Err(fault),
             // Not dictionary-encoded all through: read it again the general way.
