@@ -113,8 +113,8 @@ pub struct SynthArgs {
     #[arg(long, default_value_t = 0)]
     pub seed: u64,
 
-    /// Number of the first image id, Train_<N>: give each file of a set its own
-    /// range, as the competition does, to convert them together.
+    /// Number of the first image id (Train_N, then Train_N+1, ...): give each file
+    /// of a set its own range, as the competition does, to convert them together.
     #[arg(long, value_name = "N", default_value_t = 0)]
     pub first_id: u64,
 

@@ -1,7 +1,8 @@
 //! The fast path for dictionary-encoded integer pixel columns, the layout of every
 //! file pandas/pyarrow writes: a dictionary page of at most 256 distinct values, then
 //! data pages of RLE/bit-packed indices. A column is prepared (levels checked,
-//! dictionary turned into a 256-entry table, the decompressed index pages kept) and
+//! dictionary turned into a 256-entry table, the index pages kept: as slices of the
+//! file where snappy stored them uncompressed, else decompressed) and
 //! then read run by run through a [`ColumnCursor`], indices unpacked and mapped
 //! straight into the column's `u8` output. Anything else (plain pages, wider
 //! indices, old level encodings) is reported as `Unsupported` and read the general way.
@@ -182,7 +183,7 @@ impl DictionaryColumn {
 /// what reading it needs. Nulls are found here; bad indices when the rows are read.
 ///
 /// With `raw_snappy`, the pages come as stored, snappy-compressed, and are
-/// decompressed here (see [`unsnappy`]).
+/// decompressed here, the uncompressible ones sliced rather than copied.
 pub fn prepare_dictionary_column(
     mut pages: Box<dyn PageReader>,
     descr: &ColumnDescPtr,
