@@ -124,9 +124,20 @@ impl Dictionary {
 
     /// Writes the pixel of each index in `indices` to `out`, after checking them.
     fn map_into(&self, indices: &[u8], out: &mut [u8], first_row: usize) -> Result<(), PixelFault> {
+        // The common case checks the largest index while mapping, in one pass.
+        if self.clean && (lookup::map_max(&self.values, indices, out) as usize) < self.raw.len() {
+            return Ok(());
+        }
         self.check(indices, first_row)?;
         lookup::map(&self.values, indices, out);
         Ok(())
+    }
+
+    /// Maps `indices` in place when the dictionary is clean and every index is in it,
+    /// checking while mapping; false leaves `indices` unusable, to be read again and
+    /// given to [`Dictionary::map_in_place_checked`], which finds the bad one.
+    fn map_in_place_if_valid(&self, indices: &mut [u8]) -> bool {
+        self.clean && (lookup::map_in_place_max(&self.values, indices) as usize) < self.raw.len()
     }
 
     fn map_in_place_checked(&self, indices: &mut [u8], first_row: usize) -> Result<(), PixelFault> {
@@ -413,7 +424,10 @@ impl<'a> ColumnCursor<'a> {
                         dictionary.map_into(indices, target, self.row)?;
                     } else {
                         unpack_from(self.data, at, next, self.width, target);
-                        dictionary.map_in_place_checked(target, self.row)?;
+                        if !dictionary.map_in_place_if_valid(target) {
+                            unpack_from(self.data, at, next, self.width, target);
+                            dictionary.map_in_place_checked(target, self.row)?;
+                        }
                     }
                     self.run = if n == left {
                         Run::Between
@@ -883,5 +897,78 @@ mod tests {
                 other => panic!("{bad:?}: {:?}", other.map(|b| b.to_vec())),
             }
         }
+    }
+
+    /// Reads `indices` (bit-packed at `width`) through `dictionary` in steps of 5
+    /// rows, as far as the first fault.
+    fn read_in_steps(
+        dictionary: Dictionary,
+        indices: &[u8],
+        width: u8,
+    ) -> (Vec<u8>, Option<PixelFault>) {
+        let runs = bit_packed_run(indices, width as usize);
+        let column = DictionaryColumn {
+            dictionary,
+            pages: vec![index_page(width, &runs, indices.len())],
+        };
+        let mut cursor = column.cursor();
+        let mut read = Vec::new();
+        for step in indices.chunks(5) {
+            let mut out = vec![0u8; step.len()];
+            if let Err(fault) = cursor.read(&mut out) {
+                return (read, Some(fault));
+            }
+            read.extend(out);
+        }
+        (read, None)
+    }
+
+    #[test]
+    fn packed_indices_past_a_short_dictionary_name_their_row() {
+        // Width 3 allows indices up to 7; the dictionary has 5 entries. The check
+        // rides on the lookup, which overwrites the indices: the row must still be
+        // found, in the step (rows 20..25) where it lies.
+        let mut indices: Vec<u8> = (0..40).map(|i| i % 5).collect();
+        let (read, fault) = read_in_steps(dictionary([9, 8, 7, 6, 5]), &indices, 3);
+        assert_eq!(read, indices.iter().map(|&i| 9 - i).collect::<Vec<u8>>());
+        assert!(fault.is_none());
+        indices[23] = 6;
+        let (read, fault) = read_in_steps(dictionary([9, 8, 7, 6, 5]), &indices, 3);
+        assert_eq!(read.len(), 20, "the steps before the bad one are read");
+        match fault {
+            Some(PixelFault::Parquet(e)) => {
+                assert!(e.to_string().contains("index 6 at row 23"), "{e}")
+            }
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn packed_indices_to_bad_dictionary_entries_fail_only_where_used() {
+        // Entry 1 is 300, not a pixel: rows that never use it read fine.
+        let bad_entry = || dictionary([10, 300, 20, 30]);
+        let mut indices: Vec<u8> = (0..30).map(|i| [0, 2, 3][i % 3]).collect();
+        let (read, fault) = read_in_steps(bad_entry(), &indices, 2);
+        assert_eq!(
+            read,
+            indices
+                .iter()
+                .map(|&i| [10, 0, 20, 30][i as usize])
+                .collect::<Vec<u8>>()
+        );
+        assert!(fault.is_none());
+        indices[17] = 1;
+        let (read, fault) = read_in_steps(bad_entry(), &indices, 2);
+        assert_eq!(read.len(), 15);
+        assert!(
+            matches!(
+                fault,
+                Some(PixelFault::OutOfRange {
+                    row: 17,
+                    value: 300
+                })
+            ),
+            "{fault:?}"
+        );
     }
 }

@@ -23,6 +23,36 @@ pub fn map(table: &[u8; 256], from: &[u8], out: &mut [u8]) {
     map_scalar(table, from, out);
 }
 
+/// [`map`], also returning the largest index, found in the same pass.
+pub fn map_max(table: &[u8; 256], from: &[u8], out: &mut [u8]) -> u8 {
+    assert_eq!(
+        from.len(),
+        out.len(),
+        "lookup of slices of different lengths"
+    );
+    #[cfg(target_arch = "x86_64")]
+    if vbmi::available() {
+        // SAFETY: as in `map`.
+        return unsafe { vbmi::map_max(table, from.as_ptr(), out.as_mut_ptr(), out.len()) };
+    }
+    let max = from.iter().fold(0, |m, &i| m.max(i));
+    map_scalar(table, from, out);
+    max
+}
+
+/// [`map_in_place`], also returning the largest index (the values it replaced).
+pub fn map_in_place_max(table: &[u8; 256], values: &mut [u8]) -> u8 {
+    #[cfg(target_arch = "x86_64")]
+    if vbmi::available() {
+        let at = values.as_mut_ptr();
+        // SAFETY: as in `map_in_place`.
+        return unsafe { vbmi::map_max(table, at, at, values.len()) };
+    }
+    let max = values.iter().fold(0, |m, &i| m.max(i));
+    map_in_place(table, values);
+    max
+}
+
 /// `values[i] = table[values[i]]` for every `i`.
 pub fn map_in_place(table: &[u8; 256], values: &mut [u8]) {
     #[cfg(target_arch = "x86_64")]
@@ -53,6 +83,45 @@ mod vbmi {
         is_x86_feature_detected!("avx512f")
             && is_x86_feature_detected!("avx512bw")
             && is_x86_feature_detected!("avx512vbmi")
+    }
+
+    /// `map`, returning the largest index too.
+    ///
+    /// # Safety
+    /// As for `map`.
+    #[target_feature(enable = "avx512f,avx512bw,avx512vbmi")]
+    pub unsafe fn map_max(table: &[u8; 256], from: *const u8, to: *mut u8, len: usize) -> u8 {
+        let t = table.as_ptr();
+        // SAFETY: `table` is 256 bytes: four unaligned 64-byte loads inside it.
+        let (low_a, low_b, high_a, high_b) = unsafe {
+            (
+                _mm512_loadu_si512(t.cast()),
+                _mm512_loadu_si512(t.add(64).cast()),
+                _mm512_loadu_si512(t.add(128).cast()),
+                _mm512_loadu_si512(t.add(192).cast()),
+            )
+        };
+        let mut max = _mm512_setzero_si512();
+        let mut done = 0;
+        while done < len {
+            let left = len - done;
+            let mask: __mmask64 = if left >= 64 { !0 } else { (1u64 << left) - 1 };
+            // SAFETY: the mask limits the load and the store to `done..len`; masked
+            // lanes load as 0, which leaves the maximum alone.
+            unsafe {
+                let index = _mm512_maskz_loadu_epi8(mask, from.add(done).cast());
+                max = _mm512_max_epu8(max, index);
+                let low = _mm512_permutex2var_epi8(low_a, index, low_b);
+                let high = _mm512_permutex2var_epi8(high_a, index, high_b);
+                let value = _mm512_mask_blend_epi8(_mm512_movepi8_mask(index), low, high);
+                _mm512_mask_storeu_epi8(to.add(done).cast(), mask, value);
+            }
+            done += 64;
+        }
+        let mut lanes = [0u8; 64];
+        // SAFETY: `lanes` is 64 writable bytes.
+        unsafe { _mm512_storeu_si512(lanes.as_mut_ptr().cast(), max) };
+        lanes.into_iter().fold(0, u8::max)
     }
 
     /// # Safety
@@ -133,6 +202,30 @@ mod tests {
             let mut values = from[..len].to_vec();
             map_in_place(&table, &mut values);
             assert_eq!(values, expected, "len {len}");
+        }
+    }
+
+    #[test]
+    fn the_max_variants_map_alike_and_return_the_largest_index() {
+        let table = scrambled_table(3);
+        let from: Vec<u8> = (0..300u32).map(|i| (i * 53 % 200) as u8).collect();
+        for len in [0usize, 1, 63, 64, 65, 130, 300] {
+            // The largest index sits at each end of the slice in turn.
+            for peak_at in [0, len.saturating_sub(1)] {
+                let mut from = from[..len].to_vec();
+                if len > 0 {
+                    from[peak_at] = 250;
+                }
+                let largest = from.iter().copied().max().unwrap_or(0);
+                let mut expected = vec![0u8; len];
+                map_scalar(&table, &from, &mut expected);
+                let mut out = vec![0u8; len];
+                assert_eq!(map_max(&table, &from, &mut out), largest, "len {len}");
+                assert_eq!(out, expected, "len {len}");
+                let mut values = from.clone();
+                assert_eq!(map_in_place_max(&table, &mut values), largest, "len {len}");
+                assert_eq!(values, expected, "len {len}");
+            }
         }
     }
 }
