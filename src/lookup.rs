@@ -8,6 +8,26 @@
 
 /// `out[i] = table[from[i]]` for every `i`.
 pub fn map(table: &[u8; 256], from: &[u8], out: &mut [u8]) {
+    map_tracking::<false>(table, from, out);
+}
+
+/// [`map`], also returning the largest index, found in the same pass.
+pub fn map_max(table: &[u8; 256], from: &[u8], out: &mut [u8]) -> u8 {
+    map_tracking::<true>(table, from, out)
+}
+
+/// `values[i] = table[values[i]]` for every `i`.
+pub fn map_in_place(table: &[u8; 256], values: &mut [u8]) {
+    map_in_place_tracking::<false>(table, values);
+}
+
+/// [`map_in_place`], also returning the largest index (the values it replaced).
+pub fn map_in_place_max(table: &[u8; 256], values: &mut [u8]) -> u8 {
+    map_in_place_tracking::<true>(table, values)
+}
+
+/// [`map`]; with `MAX`, also the largest index (else 0).
+fn map_tracking<const MAX: bool>(table: &[u8; 256], from: &[u8], out: &mut [u8]) -> u8 {
     assert_eq!(
         from.len(),
         out.len(),
@@ -17,55 +37,31 @@ pub fn map(table: &[u8; 256], from: &[u8], out: &mut [u8]) {
     if vbmi::available() {
         // SAFETY: the CPU has the features (checked just above); both pointers cover
         // `out.len()` bytes (asserted above).
-        unsafe { vbmi::map(table, from.as_ptr(), out.as_mut_ptr(), out.len()) };
-        return;
+        return unsafe { vbmi::map::<MAX>(table, from.as_ptr(), out.as_mut_ptr(), out.len()) };
     }
-    map_scalar(table, from, out);
-}
-
-/// [`map`], also returning the largest index, found in the same pass.
-pub fn map_max(table: &[u8; 256], from: &[u8], out: &mut [u8]) -> u8 {
-    assert_eq!(
-        from.len(),
-        out.len(),
-        "lookup of slices of different lengths"
-    );
-    #[cfg(target_arch = "x86_64")]
-    if vbmi::available() {
-        // SAFETY: as in `map`.
-        return unsafe { vbmi::map_max(table, from.as_ptr(), out.as_mut_ptr(), out.len()) };
-    }
-    let max = from.iter().fold(0, |m, &i| m.max(i));
+    let max = if MAX { largest(from) } else { 0 };
     map_scalar(table, from, out);
     max
 }
 
-/// [`map_in_place`], also returning the largest index (the values it replaced).
-pub fn map_in_place_max(table: &[u8; 256], values: &mut [u8]) -> u8 {
+/// [`map_in_place`]; with `MAX`, also the largest index (else 0).
+fn map_in_place_tracking<const MAX: bool>(table: &[u8; 256], values: &mut [u8]) -> u8 {
     #[cfg(target_arch = "x86_64")]
     if vbmi::available() {
         let at = values.as_mut_ptr();
-        // SAFETY: as in `map_in_place`.
-        return unsafe { vbmi::map_max(table, at, at, values.len()) };
+        // SAFETY: as in `map_tracking`; each 64-byte step loads its bytes before it
+        // stores them, so reading and writing the same bytes is fine.
+        return unsafe { vbmi::map::<MAX>(table, at, at, values.len()) };
     }
-    let max = values.iter().fold(0, |m, &i| m.max(i));
-    map_in_place(table, values);
-    max
-}
-
-/// `values[i] = table[values[i]]` for every `i`.
-pub fn map_in_place(table: &[u8; 256], values: &mut [u8]) {
-    #[cfg(target_arch = "x86_64")]
-    if vbmi::available() {
-        let at = values.as_mut_ptr();
-        // SAFETY: as in `map`; each 64-byte step loads its bytes before it stores
-        // them, so reading and writing the same bytes is fine.
-        unsafe { vbmi::map(table, at, at, values.len()) };
-        return;
-    }
+    let max = if MAX { largest(values) } else { 0 };
     for v in values.iter_mut() {
         *v = table[*v as usize];
     }
+    max
+}
+
+fn largest(values: &[u8]) -> u8 {
+    values.iter().fold(0, |m, &v| m.max(v))
 }
 
 fn map_scalar(table: &[u8; 256], from: &[u8], out: &mut [u8]) {
@@ -85,12 +81,20 @@ mod vbmi {
             && is_x86_feature_detected!("avx512vbmi")
     }
 
-    /// `map`, returning the largest index too.
+    /// `to[i] = table[from[i]]`; with `MAX`, also returns the largest index (else 0).
+    /// The normalization's lookups, one per image row, do without the maximum and
+    /// its final reduction.
     ///
     /// # Safety
-    /// As for `map`.
+    /// The CPU must have AVX-512 F, BW and VBMI; `from` must be readable and `to`
+    /// writable for `len` bytes (they may be the same bytes).
     #[target_feature(enable = "avx512f,avx512bw,avx512vbmi")]
-    pub unsafe fn map_max(table: &[u8; 256], from: *const u8, to: *mut u8, len: usize) -> u8 {
+    pub unsafe fn map<const MAX: bool>(
+        table: &[u8; 256],
+        from: *const u8,
+        to: *mut u8,
+        len: usize,
+    ) -> u8 {
         let t = table.as_ptr();
         // SAFETY: `table` is 256 bytes: four unaligned 64-byte loads inside it.
         let (low_a, low_b, high_a, high_b) = unsafe {
@@ -105,55 +109,29 @@ mod vbmi {
         let mut done = 0;
         while done < len {
             let left = len - done;
+            // The last step masks off the bytes past the end: no tail loop.
             let mask: __mmask64 = if left >= 64 { !0 } else { (1u64 << left) - 1 };
             // SAFETY: the mask limits the load and the store to `done..len`; masked
             // lanes load as 0, which leaves the maximum alone.
             unsafe {
                 let index = _mm512_maskz_loadu_epi8(mask, from.add(done).cast());
-                max = _mm512_max_epu8(max, index);
+                if MAX {
+                    max = _mm512_max_epu8(max, index);
+                }
                 let low = _mm512_permutex2var_epi8(low_a, index, low_b);
                 let high = _mm512_permutex2var_epi8(high_a, index, high_b);
                 let value = _mm512_mask_blend_epi8(_mm512_movepi8_mask(index), low, high);
                 _mm512_mask_storeu_epi8(to.add(done).cast(), mask, value);
             }
             done += 64;
+        }
+        if !MAX {
+            return 0;
         }
         let mut lanes = [0u8; 64];
         // SAFETY: `lanes` is 64 writable bytes.
         unsafe { _mm512_storeu_si512(lanes.as_mut_ptr().cast(), max) };
         lanes.into_iter().fold(0, u8::max)
-    }
-
-    /// # Safety
-    /// The CPU must have AVX-512 F, BW and VBMI; `from` must be readable and `to`
-    /// writable for `len` bytes (they may be the same bytes).
-    #[target_feature(enable = "avx512f,avx512bw,avx512vbmi")]
-    pub unsafe fn map(table: &[u8; 256], from: *const u8, to: *mut u8, len: usize) {
-        let t = table.as_ptr();
-        // SAFETY: `table` is 256 bytes: four unaligned 64-byte loads inside it.
-        let (low_a, low_b, high_a, high_b) = unsafe {
-            (
-                _mm512_loadu_si512(t.cast()),
-                _mm512_loadu_si512(t.add(64).cast()),
-                _mm512_loadu_si512(t.add(128).cast()),
-                _mm512_loadu_si512(t.add(192).cast()),
-            )
-        };
-        let mut done = 0;
-        while done < len {
-            let left = len - done;
-            // The last step masks off the bytes past the end: no tail loop.
-            let mask: __mmask64 = if left >= 64 { !0 } else { (1u64 << left) - 1 };
-            // SAFETY: the mask limits the load and the store to `done..len`.
-            unsafe {
-                let index = _mm512_maskz_loadu_epi8(mask, from.add(done).cast());
-                let low = _mm512_permutex2var_epi8(low_a, index, low_b);
-                let high = _mm512_permutex2var_epi8(high_a, index, high_b);
-                let value = _mm512_mask_blend_epi8(_mm512_movepi8_mask(index), low, high);
-                _mm512_mask_storeu_epi8(to.add(done).cast(), mask, value);
-            }
-            done += 64;
-        }
     }
 }
 

@@ -250,38 +250,30 @@ impl PixelTable {
         }
     }
 
+    /// A page reader for one column chunk. With `as_stored`, it hands out the pages
+    /// still compressed.
     fn page_reader<R: ChunkReader + 'static>(
         &self,
         source: Arc<R>,
         row_group: usize,
         column: usize,
+        as_stored: bool,
     ) -> std::result::Result<Box<dyn PageReader>, ParquetError> {
-        let rg = self.metadata.row_group(row_group);
+        let chunk = self.metadata.row_group(row_group).column(column);
+        let uncompressed_view;
+        let chunk = if as_stored {
+            uncompressed_view = chunk
+                .clone()
+                .into_builder()
+                .set_compression(Compression::UNCOMPRESSED)
+                .build()?;
+            &uncompressed_view
+        } else {
+            chunk
+        };
         Ok(Box::new(SerializedPageReader::new(
             source,
-            rg.column(column),
-            self.row_group_rows(row_group),
-            None,
-        )?))
-    }
-
-    /// A page reader that hands out the pages as stored, still compressed.
-    fn raw_page_reader<R: ChunkReader + 'static>(
-        &self,
-        source: Arc<R>,
-        row_group: usize,
-        column: usize,
-    ) -> std::result::Result<Box<dyn PageReader>, ParquetError> {
-        let rg = self.metadata.row_group(row_group);
-        let as_stored = rg
-            .column(column)
-            .clone()
-            .into_builder()
-            .set_compression(Compression::UNCOMPRESSED)
-            .build()?;
-        Ok(Box::new(SerializedPageReader::new(
-            source,
-            &as_stored,
+            chunk,
             self.row_group_rows(row_group),
             None,
         )?))
@@ -301,7 +293,12 @@ impl PixelTable {
             source,
         };
         let pages = self
-            .page_reader(Arc::new(self.data.clone()), row_group, self.id_column)
+            .page_reader(
+                Arc::new(self.data.clone()),
+                row_group,
+                self.id_column,
+                false,
+            )
             .map_err(corrupt)?;
         let mut reader =
             get_typed_column_reader::<ByteArrayType>(get_column_reader(descr.clone(), pages));
@@ -432,18 +429,14 @@ impl PixelTable {
             .column(column)
             .compression()
             == Compression::SNAPPY;
-        let pages = if raw_snappy {
-            self.raw_page_reader(source.clone(), row_group, column)?
-        } else {
-            self.page_reader(source.clone(), row_group, column)?
-        };
+        let pages = self.page_reader(source.clone(), row_group, column, raw_snappy)?;
         match prepare_dictionary_column(pages, &descr, rows, raw_snappy) {
             Ok(prepared) => return Ok(PreparedColumn::Dictionary(Box::new(prepared))),
             Err(DictionaryDecodeError::Fault(fault)) => return Err(fault),
             // Not dictionary-encoded all through: read it again the general way.
             Err(DictionaryDecodeError::Unsupported) => {}
         }
-        let pages = self.page_reader(source.clone(), row_group, column)?;
+        let pages = self.page_reader(source.clone(), row_group, column, false)?;
         let mut values = vec![0u8; rows];
         match descr.physical_type() {
             PhysicalType::INT32 => decode_generic::<Int32Type>(pages, descr, &mut values)?,
