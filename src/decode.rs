@@ -104,22 +104,13 @@ impl Dictionary {
     }
 
     /// The first bad index among `indices` (whose first is at `first_row`), as a fault.
+    /// Off the common path: a clean dictionary's indices are checked by the lookup
+    /// ([`lookup::map_max`]), and come here only when one is bad.
     fn check(&self, indices: &[u8], first_row: usize) -> Result<(), PixelFault> {
-        let any_bad = if self.clean {
-            // The common case: a vectorizable maximum instead of a lookup per value.
-            self.raw.len() < 256
-                && indices.iter().fold(0u8, |m, &i| m.max(i)) as usize >= self.raw.len()
-        } else {
-            indices.iter().any(|&i| self.bad[i as usize])
-        };
-        if !any_bad {
-            return Ok(());
+        match indices.iter().position(|&i| self.bad[i as usize]) {
+            None => Ok(()),
+            Some(offset) => Err(self.fault(indices[offset], first_row + offset)),
         }
-        let offset = indices
-            .iter()
-            .position(|&i| self.bad[i as usize])
-            .expect("a bad index was seen");
-        Err(self.fault(indices[offset], first_row + offset))
     }
 
     /// Writes the pixel of each index in `indices` to `out`, after checking them.
