@@ -988,17 +988,17 @@ fn convert_with_file_size_limit(inputs: &[&Path], out: &Path, extra: &[&str], bl
 
 #[test]
 fn write_failure_in_zip_mode_leaves_no_zip_and_no_temp_file() {
-    for threads in MODES {
-        let dir = tempfile::tempdir().unwrap();
-        let input = dir.path().join("in.parquet");
-        table().rows(300).write(&input);
-        let out = dir.path().join("out.zip");
-        // Sanity: without the limit the archive is well over 8 KB.
-        let run = convert(&[&input], &out, &["--size", "64"]);
-        assert_eq!(run.code, Some(0), "stderr: {}", run.stderr);
-        assert!(std::fs::metadata(&out).unwrap().len() > 64 * 1024);
-        std::fs::remove_file(&out).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let input = dir.path().join("in.parquet");
+    table().rows(300).write(&input);
+    let out = dir.path().join("out.zip");
+    // Sanity: without the limit the archive is well over 8 KB.
+    let run = convert(&[&input], &out, &["--size", "64"]);
+    assert_eq!(run.code, Some(0), "stderr: {}", run.stderr);
+    assert!(std::fs::metadata(&out).unwrap().len() > 64 * 1024);
+    std::fs::remove_file(&out).unwrap();
 
+    for threads in MODES {
         let run = convert_with_file_size_limit(
             &[&input],
             &out,
@@ -1032,29 +1032,30 @@ fn write_failure_with_force_keeps_the_old_zip() {
 
 #[test]
 fn write_failure_in_folder_mode_says_how_many_images_were_written() {
+    let dir = tempfile::tempdir().unwrap();
+    let input = dir.path().join("in.parquet");
+    // Image 2 is noise at full size: its PNG is far bigger than the others.
+    let noisy: Vec<u8> = (0..H * W).map(|p| ((p * 7919) % 251) as u8).collect();
+    table().rows(5).image(2, noisy).write(&input);
+    let out = dir.path().join("images");
+    let run = convert(&[&input], &out, &["--size", "128"]);
+    assert_eq!(run.code, Some(0), "stderr: {}", run.stderr);
+    let sizes: Vec<u64> = (0..5)
+        .map(|i| {
+            std::fs::metadata(out.join(format!("img_{i}.png")))
+                .unwrap()
+                .len()
+        })
+        .collect();
+    let small = sizes[0].max(sizes[1]);
+    let limit_blocks = small.div_ceil(512) as u32;
+    assert!(
+        sizes[2] > u64::from(limit_blocks) * 512,
+        "image 2 must be bigger than the limit: sizes {sizes:?}"
+    );
+
     for threads in MODES {
-        let dir = tempfile::tempdir().unwrap();
-        let input = dir.path().join("in.parquet");
-        // Image 2 is noise at full size: its PNG is far bigger than the others.
-        let noisy: Vec<u8> = (0..H * W).map(|p| ((p * 7919) % 251) as u8).collect();
-        table().rows(5).image(2, noisy).write(&input);
-        let out = dir.path().join("images");
-        let run = convert(&[&input], &out, &["--size", "128"]);
-        assert_eq!(run.code, Some(0), "stderr: {}", run.stderr);
-        let sizes: Vec<u64> = (0..5)
-            .map(|i| {
-                std::fs::metadata(out.join(format!("img_{i}.png")))
-                    .unwrap()
-                    .len()
-            })
-            .collect();
         std::fs::remove_dir_all(&out).unwrap();
-        let small = sizes[0].max(sizes[1]);
-        let limit_blocks = small.div_ceil(512) as u32;
-        assert!(
-            sizes[2] > u64::from(limit_blocks) * 512,
-            "image 2 must be bigger than the limit: sizes {sizes:?}"
-        );
         let run = convert_with_file_size_limit(
             &[&input],
             &out,
