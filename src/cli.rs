@@ -7,6 +7,7 @@ use clap::{Args, Parser, Subcommand};
 
 use crate::bench::BenchOptions;
 use crate::pipeline::ConvertOptions;
+use crate::progress::ProgressChoice;
 use crate::steps::Geometry;
 use crate::synth::SynthOptions;
 use crate::table::ImageShape;
@@ -199,9 +200,48 @@ pub struct ConvertArgs {
     #[arg(long)]
     pub skip_blank: bool,
 
-    /// No progress bar or lines; the summary, warnings and errors are still printed.
+    /// How progress is shown on stderr: `auto` draws a bar on a terminal and plain
+    /// lines in a notebook cell (Jupyter, Kaggle, Colab) or a log.
+    #[arg(long, value_enum, value_name = "HOW", default_value_t = ProgressChoice::Auto)]
+    pub progress: ProgressChoice,
+
+    /// Seconds between two plain progress lines.
+    #[arg(long, value_name = "SECONDS", default_value_t = 5.0, value_parser = parse_interval)]
+    pub progress_interval: f64,
+
+    /// No progress bar or lines (as --progress none); the summary, warnings and
+    /// errors are still printed.
     #[arg(short, long)]
     pub quiet: bool,
+
+    /// For the tests: the worker that transforms this image panics, to check that a
+    /// panic never leaves an archive that looks complete.
+    #[arg(long, hide = true, value_name = "ID")]
+    pub panic_on_image_id: Option<String>,
+}
+
+fn parse_interval(text: &str) -> Result<f64, String> {
+    match text.parse::<f64>() {
+        Ok(s) if s.is_finite() && (0.0..=86_400.0).contains(&s) => Ok(s),
+        _ => Err(format!(
+            "{text:?} is not a number of seconds from 0 to 86400"
+        )),
+    }
+}
+
+impl ConvertArgs {
+    /// The progress choice, `--quiet` included.
+    pub fn progress_choice(&self) -> ProgressChoice {
+        if self.quiet {
+            ProgressChoice::None
+        } else {
+            self.progress
+        }
+    }
+
+    pub fn progress_interval(&self) -> std::time::Duration {
+        std::time::Duration::from_secs_f64(self.progress_interval)
+    }
 }
 
 #[derive(Debug, Args)]
@@ -234,9 +274,6 @@ impl GeometryArgs {
     }
 }
 
-/// Hidden test hook (see `ConvertOptions::panic_on_image_id`).
-pub const PANIC_HOOK_VAR: &str = "PIXELPREP_TEST_PANIC_ON_ID";
-
 /// All cores, as the default thread count.
 pub fn default_threads() -> usize {
     std::thread::available_parallelism().map_or(1, |n| n.get())
@@ -251,7 +288,7 @@ impl ConvertArgs {
             threads: self.threads.map_or_else(default_threads, usize::from),
             force: self.force,
             skip_blank: self.skip_blank,
-            panic_on_image_id: std::env::var(PANIC_HOOK_VAR).ok(),
+            panic_on_image_id: self.panic_on_image_id.clone(),
         }
     }
 }

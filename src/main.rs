@@ -16,8 +16,6 @@ use pixelprep::synth::write_synthetic_until;
 /// Exit codes: 0 ok, 1 bad input or failure, 2 usage (clap's own), 130 interrupted.
 const EXIT_FAILURE: u8 = 1;
 const EXIT_INTERRUPTED: u8 = 130;
-/// Milliseconds between plain progress lines (default 5 s); for tests.
-const PROGRESS_INTERVAL_VAR: &str = "PIXELPREP_PROGRESS_INTERVAL_MS";
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
@@ -59,14 +57,11 @@ fn run(cli: Cli, cancel: &AtomicBool) -> anyhow::Result<()> {
     match cli.command {
         Command::Convert(args) => {
             let options = args.to_options();
-            let mut reporter = Reporter::new(ProgressMode::detect(args.quiet), "convert");
-            // Hidden knob for tests, which cannot wait 5 s for a line.
-            if let Some(ms) = std::env::var(PROGRESS_INTERVAL_VAR)
-                .ok()
-                .and_then(|v| v.parse().ok())
-            {
-                reporter = reporter.with_line_interval(std::time::Duration::from_millis(ms));
-            }
+            let reporter = Reporter::new(
+                ProgressMode::detect(args.progress_choice()),
+                "convert",
+                args.progress_interval(),
+            );
             let result = convert(&options, &reporter, cancel);
             reporter.finish();
             let summary = result?;

@@ -314,7 +314,7 @@ pub fn convert(
                             .zip(chunk_ids.par_iter())
                             .map(|(raw, id)| {
                                 if panic_on == Some(id.as_str()) {
-                                    panic!("test hook: PIXELPREP_TEST_PANIC_ON_ID={id}");
+                                    panic!("test hook: --panic-on-image-id {id}");
                                 }
                                 let (img, blank) = transform(raw, &geometry);
                                 let png = (!(blank && skip_blank))

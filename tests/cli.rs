@@ -88,8 +88,11 @@ fn progress_in_a_notebook_is_plain_lines_then_the_summary() {
     // stderr is a pipe here, as in a notebook cell: plain lines, never "\r" redraws.
     let dir = tempfile::tempdir().unwrap();
     let out = std::process::Command::new(env!("CARGO_BIN_EXE_pixelprep"))
-        .args(convert_args(&[&sample()], &dir.path().join("p.zip"), &[]))
-        .env("PIXELPREP_PROGRESS_INTERVAL_MS", "0")
+        .args(convert_args(
+            &[&sample()],
+            &dir.path().join("p.zip"),
+            &["--progress-interval", "0"],
+        ))
         .output()
         .unwrap();
     assert!(out.status.success(), "{}", stderr(&out));
@@ -114,12 +117,93 @@ fn quiet_prints_no_progress_lines() {
         .args(convert_args(
             &[&sample()],
             &dir.path().join("q.zip"),
-            &["--quiet"],
+            &["--quiet", "--progress-interval", "0"],
         ))
-        .env("PIXELPREP_PROGRESS_INTERVAL_MS", "0")
         .output()
         .unwrap();
     assert!(out.status.success());
     assert_eq!(stderr(&out), "");
     assert!(String::from_utf8(out.stdout).unwrap().contains("36 images"));
+}
+
+/// The binary on a pseudo-terminal, with no notebook variables unless given.
+fn convert_on_pty(out: &std::path::Path, extra: &[&str], env: &[(&str, &str)]) -> String {
+    let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_pixelprep"));
+    command.args(convert_args(&[&sample()], out, extra));
+    for name in [
+        "JPY_PARENT_PID",
+        "JPY_SESSION_NAME",
+        "KAGGLE_KERNEL_RUN_TYPE",
+        "KAGGLE_URL_BASE",
+        "COLAB_RELEASE_TAG",
+        "COLAB_BACKEND_VERSION",
+        "MPLBACKEND",
+    ] {
+        command.env_remove(name);
+    }
+    command.env("TERM", "xterm-256color");
+    command.envs(env.iter().copied());
+    let (code, output) = common::pty::run_on_pty(command);
+    assert_eq!(code, Some(0), "{output}");
+    output
+}
+
+#[test]
+fn a_real_terminal_gets_the_bar() {
+    let dir = tempfile::tempdir().unwrap();
+    let output = convert_on_pty(&dir.path().join("t.zip"), &[], &[]);
+    assert!(
+        output.contains('\r') || output.contains('\x1b'),
+        "no bar drawn on a terminal: {output:?}"
+    );
+    assert!(output.contains("36 images, 2 blank, from 1 file into "));
+}
+
+#[test]
+fn a_notebook_cell_gets_plain_lines_although_it_is_a_terminal() {
+    // What an IPython `!` cell gives its command (see progress.rs), per front end.
+    for env in [
+        &[("JPY_PARENT_PID", "4242"), ("TERM", "xterm-color")][..],
+        &[("KAGGLE_KERNEL_RUN_TYPE", "Interactive")],
+        &[("COLAB_RELEASE_TAG", "release-colab_20261120")],
+    ] {
+        let dir = tempfile::tempdir().unwrap();
+        let output = convert_on_pty(&dir.path().join("n.zip"), &[], env);
+        assert!(
+            !output.contains('\r') && !output.contains('\x1b'),
+            "{env:?}: redraws or escapes in a notebook: {output:?}"
+        );
+        let lines: Vec<&str> = output.lines().collect();
+        assert_eq!(
+            lines[0], "convert: 0 of 36 images (0%)",
+            "{env:?}: {output}"
+        );
+        assert!(
+            lines
+                .last()
+                .unwrap()
+                .starts_with("36 images, 2 blank, from 1 file into "),
+            "{env:?}: {output}"
+        );
+    }
+}
+
+#[test]
+fn progress_flag_overrides_detection() {
+    let dir = tempfile::tempdir().unwrap();
+    let notebook = [("JPY_PARENT_PID", "1")];
+    let bar = convert_on_pty(&dir.path().join("b.zip"), &["--progress", "bar"], &notebook);
+    assert!(bar.contains('\r') || bar.contains('\x1b'), "{bar:?}");
+    let lines = convert_on_pty(&dir.path().join("l.zip"), &["--progress", "lines"], &[]);
+    assert!(
+        !lines.contains('\r') && !lines.contains('\x1b'),
+        "{lines:?}"
+    );
+    assert!(
+        lines.starts_with("convert: 0 of 36 images (0%)\n"),
+        "{lines:?}"
+    );
+    let none = convert_on_pty(&dir.path().join("q.zip"), &["--progress", "none"], &[]);
+    assert!(none.starts_with("36 images, 2 blank"), "{none:?}");
+    assert_eq!(none.lines().count(), 1, "{none:?}");
 }

@@ -1137,8 +1137,11 @@ fn worker_panic_exits_1_and_leaves_no_zip() {
         table().rows(20).write(&input);
         let out = dir.path().join("out.zip");
         let output = binary()
-            .args(convert_args(&[&input], &out, &["--threads", threads]))
-            .env("PIXELPREP_TEST_PANIC_ON_ID", "img_7")
+            .args(convert_args(
+                &[&input],
+                &out,
+                &["--threads", threads, "--panic-on-image-id", "img_7"],
+            ))
             .output()
             .unwrap();
         let run = Run::from_output(output);

@@ -2,6 +2,7 @@
 //! read back what it wrote.
 #![allow(dead_code)]
 
+pub mod pty;
 pub mod tables;
 
 use std::collections::BTreeMap;
