@@ -192,7 +192,10 @@ pub struct ConvertArgs {
     #[command(flatten)]
     pub geometry: GeometryArgs,
 
-    /// Replace an existing output.
+    /// Replace an existing output. A zip is replaced once the new one is complete;
+    /// a folder is built beside the old one and swapped with it, so it then holds
+    /// exactly this run's images. A folder holding anything but PNGs and
+    /// metadata.csv (other files, folders, links) is refused, never deleted.
     #[arg(long)]
     pub force: bool,
 

@@ -100,6 +100,9 @@ pub enum Error {
     #[error("{}: already exists; pass --force to replace it, or choose another output", path.display())]
     OutputExists { path: PathBuf },
 
+    #[error("{}: --force does not replace this folder: {why}; move what you want to keep, or choose another output", path.display())]
+    ForceRefused { path: PathBuf, why: String },
+
     #[error("{}: cannot write output: {source}{}", path.display(), written_note(*written))]
     WriteOutput {
         path: PathBuf,

@@ -51,9 +51,11 @@ impl Run {
     }
 }
 
-/// `convert INPUTS -o OUT --height 12 --width 14 [--size 16] EXTRA...`
+/// `convert INPUTS -o OUT --height 12 --width 14 [--size 16] --progress none EXTRA...`:
+/// no progress lines, so stderr holds only warnings and the error.
 fn convert_args(inputs: &[&Path], out: &Path, extra: &[&str]) -> Vec<OsString> {
     let mut args = common::convert_args(inputs, out, &GEOMETRY);
+    args.extend(["--progress", "none"].map(OsString::from));
     if !extra.contains(&"--size") {
         args.extend(["--size", "16"].map(OsString::from));
     }
@@ -711,6 +713,109 @@ fn non_empty_folder_is_refused_without_force() {
     let run = convert(&[&input], &empty, &[]);
     assert_eq!(run.code, Some(0), "stderr: {}", run.stderr);
     assert_eq!(png_names(&empty).len(), 4);
+}
+
+#[test]
+fn force_leaves_a_folder_holding_exactly_the_new_output() {
+    let dir = tempfile::tempdir().unwrap();
+    let input = dir.path().join("blanks.parquet");
+    table_with_blanks().write(&input);
+    let out = dir.path().join("images");
+    let run = convert(&[&input], &out, &[]);
+    assert_eq!(run.code, Some(0), "stderr: {}", run.stderr);
+    assert_eq!(png_names(&out).len(), 5);
+    // A PNG of an earlier run with other ids, and pixelprep's own metadata table.
+    std::fs::write(out.join("stale.png"), b"old").unwrap();
+    std::fs::write(out.join("metadata.csv"), b"file_name\n").unwrap();
+    let run = convert(&[&input], &out, &["--force", "--skip-blank"]);
+    assert_eq!(run.code, Some(0), "stderr: {}", run.stderr);
+    assert!(run.stdout.contains("2 skipped"), "{}", run.stdout);
+    assert_eq!(all_files(&out), ["img_0.png", "img_2.png", "img_4.png"]);
+    assert_no_partial_inside(dir.path());
+    assert_eq!(
+        all_files(dir.path()).len(),
+        5,
+        "{:?}",
+        all_files(dir.path())
+    );
+}
+
+#[test]
+fn force_refuses_a_folder_with_files_pixelprep_did_not_write() {
+    let dir = tempfile::tempdir().unwrap();
+    let input = dir.path().join("in.parquet");
+    table().rows(3).write(&input);
+    for foreign in ["notes.txt", "photos/", "link.png"] {
+        let out = dir
+            .path()
+            .join(format!("out_{}", foreign.trim_end_matches('/')));
+        std::fs::create_dir(&out).unwrap();
+        std::fs::write(out.join("img_0.png"), b"old").unwrap();
+        match foreign {
+            "photos/" => std::fs::create_dir(out.join("photos")).unwrap(),
+            "link.png" => std::os::unix::fs::symlink(&input, out.join("link.png")).unwrap(),
+            name => std::fs::write(out.join(name), b"mine").unwrap(),
+        }
+        let before = all_files(&out);
+        let run = convert(&[&input], &out, &["--force"]);
+        let named = out.join(foreign.trim_end_matches('/'));
+        expect_error(
+            &run,
+            1,
+            &[&show(&out), "--force does not replace", &show(&named)],
+        );
+        assert_eq!(all_files(&out), before, "{foreign}: the folder was changed");
+        assert_eq!(std::fs::read(out.join("img_0.png")).unwrap(), b"old");
+        assert_no_partial_inside(dir.path());
+    }
+}
+
+#[test]
+fn force_refuses_to_replace_a_link_to_a_folder() {
+    let dir = tempfile::tempdir().unwrap();
+    let input = dir.path().join("in.parquet");
+    table().rows(3).write(&input);
+    let real = dir.path().join("real");
+    std::fs::create_dir(&real).unwrap();
+    std::fs::write(real.join("old.png"), b"old").unwrap();
+    let link = dir.path().join("link");
+    std::os::unix::fs::symlink(&real, &link).unwrap();
+    for out in [link.clone(), dir.path().join("link/")] {
+        let run = convert(&[&input], &out, &["--force"]);
+        expect_error(&run, 1, &["--force does not replace", "symbolic link"]);
+        assert!(link.symlink_metadata().unwrap().file_type().is_symlink());
+        assert_eq!(all_files(&real), ["old.png"]);
+    }
+}
+
+#[test]
+fn failed_force_run_leaves_the_old_folder_as_it_was() {
+    let dir = tempfile::tempdir().unwrap();
+    let (good, bad) = good_then_bad(dir.path());
+    let out = dir.path().join("images");
+    let run = convert(&[&good], &out, &[]);
+    assert_eq!(run.code, Some(0), "stderr: {}", run.stderr);
+    let before: Vec<_> = all_files(&out)
+        .into_iter()
+        .map(|name| {
+            let bytes = std::fs::read(out.join(&name)).unwrap();
+            (name, bytes)
+        })
+        .collect();
+    let run = convert(&[&good, &bad], &out, &["--force"]);
+    expect_error(&run, 1, &[&show(&bad), "row 2", "999"]);
+    let after: Vec<_> = all_files(&out)
+        .into_iter()
+        .map(|name| {
+            let bytes = std::fs::read(out.join(&name)).unwrap();
+            (name, bytes)
+        })
+        .collect();
+    assert!(
+        after == before,
+        "a failed --force run changed the old folder"
+    );
+    assert_no_partial_inside(dir.path());
 }
 
 /// A good first file (`a_0..a_9`) and a second one (`b_0..b_5`) with a bad pixel
