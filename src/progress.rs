@@ -174,11 +174,7 @@ fn rate_and_eta(done: u64, total: u64, elapsed: f64) -> String {
 
 /// One plain progress line.
 fn progress_line(label: &str, done: u64, total: u64, elapsed: f64) -> String {
-    let percent = if total > 0 {
-        (100 * done / total).min(100)
-    } else {
-        100
-    };
+    let percent = (100 * done).checked_div(total).map_or(100, |p| p.min(100));
     let head = format!("{label}: {done} of {total} images ({percent}%)");
     if done == 0 {
         head
