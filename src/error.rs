@@ -74,6 +74,13 @@ pub enum Error {
         source: parquet::errors::ParquetError,
     },
 
+    #[error("{}: not a readable Parquet file: {what}; {advice}", path.display())]
+    NotParquetFile {
+        path: PathBuf,
+        what: String,
+        advice: String,
+    },
+
     #[error("{at}: cannot read the data ({source}); the file is damaged or truncated, download it again")]
     Corrupt {
         at: Location,
@@ -95,6 +102,13 @@ pub enum Error {
         id: String,
         first: Box<Location>,
         second: Box<Location>,
+    },
+
+    #[error("{}: is given twice, as inputs {} and {}{}; pass each file once", first.display(), positions.0, positions.1, same_file_note(first, second))]
+    InputGivenTwice {
+        first: PathBuf,
+        second: PathBuf,
+        positions: (usize, usize),
     },
 
     #[error("{}: already exists; pass --force to replace it, or choose another output", path.display())]
@@ -127,6 +141,14 @@ pub enum Error {
         message: String,
         written: Option<u64>,
     },
+}
+
+fn same_file_note(first: &std::path::Path, second: &std::path::Path) -> String {
+    if first == second {
+        String::new()
+    } else {
+        format!(" (the second time as {})", second.display())
+    }
 }
 
 fn written_note(written: Option<u64>) -> String {

@@ -91,6 +91,28 @@ struct Input {
     spans: Vec<Range<u64>>,
 }
 
+/// Refuses a file given twice (under the same name or another one): its ids would
+/// all be duplicates. Paths that cannot be read are left to the opening, which
+/// names the problem.
+fn check_each_input_once(paths: &[PathBuf]) -> Result<()> {
+    use std::os::unix::fs::MetadataExt;
+    let mut seen: HashMap<(u64, u64), usize> = HashMap::new();
+    for (index, path) in paths.iter().enumerate() {
+        let Ok(meta) = std::fs::metadata(path) else {
+            continue;
+        };
+        if let Some(&first) = seen.get(&(meta.dev(), meta.ino())) {
+            return Err(Error::InputGivenTwice {
+                first: paths[first].clone(),
+                second: path.clone(),
+                positions: (first + 1, index + 1),
+            });
+        }
+        seen.insert((meta.dev(), meta.ino()), index);
+    }
+    Ok(())
+}
+
 /// Opens every input and checks its layout and image ids before anything is written:
 /// a bad file, a dangerous id or a duplicate anywhere stops the run at the start.
 fn open_inputs(options: &ConvertOptions, progress: &dyn Progress) -> Result<Vec<Input>> {
@@ -98,6 +120,7 @@ fn open_inputs(options: &ConvertOptions, progress: &dyn Progress) -> Result<Vec<
     // Where each id was first seen: input number and row (a Location per id would
     // hold a copy of the path for each of 200,000 ids).
     let mut seen: HashMap<String, (usize, u64)> = HashMap::new();
+    check_each_input_once(&options.inputs)?;
     let mut inputs = Vec::with_capacity(options.inputs.len());
     for (input, path) in options.inputs.iter().enumerate() {
         let table = PixelTable::open(path, shape)?;

@@ -260,13 +260,111 @@ fn folder_as_input_is_an_error_naming_the_folder() {
 }
 
 #[test]
-fn text_file_as_input_is_not_parquet() {
+fn csv_file_as_input_is_named_as_csv() {
     let dir = tempfile::tempdir().unwrap();
     let input = dir.path().join("notes.parquet");
     std::fs::write(&input, "image_id,0,1,2\nTrain_0,255,255,0\n").unwrap();
     let out = dir.path().join("out.zip");
     let run = convert(&[&input], &out, &[]);
-    expect_error(&run, 1, &[&show(&input), "not a readable Parquet file"]);
+    expect_error(
+        &run,
+        1,
+        &[
+            &show(&input),
+            "not a readable Parquet file",
+            "looks like a CSV file",
+            "read_csv",
+        ],
+    );
+    assert_no_output(&out);
+}
+
+#[test]
+fn other_files_as_input_are_named_for_what_their_first_bytes_show() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut parquet_head = b"PAR1".to_vec();
+    parquet_head.extend([0u8; 64]);
+    for (name, bytes, fragments) in [
+        (
+            "empty.parquet",
+            b"".to_vec(),
+            &["is empty", "download it again"][..],
+        ),
+        (
+            "archive.parquet",
+            b"PK\x03\x04rest".to_vec(),
+            &["is a zip file", "unzip it"],
+        ),
+        (
+            "table.feather",
+            b"ARROW1\0\0rest".to_vec(),
+            &["Arrow IPC (Feather v2)", "rewrite it"],
+        ),
+        (
+            "old.feather",
+            b"FEA1rest".to_vec(),
+            &["Feather v1", "read_feather"],
+        ),
+        (
+            "table.parquet.gz",
+            vec![0x1f, 0x8b, 8, 0],
+            &["gzip-compressed", "gunzip"],
+        ),
+        (
+            "notes.txt",
+            b"# notes\nnothing here\n".to_vec(),
+            &["is a text file"],
+        ),
+        (
+            "cut.parquet",
+            parquet_head,
+            &["truncated", "download it again"],
+        ),
+    ] {
+        let input = dir.path().join(name);
+        std::fs::write(&input, bytes).unwrap();
+        let out = dir.path().join(format!("{name}.zip"));
+        let run = convert(&[&input], &out, &[]);
+        let mut expected = vec![show(&input)];
+        expected.extend(fragments.iter().map(|f| f.to_string()));
+        let expected: Vec<&str> = expected.iter().map(String::as_str).collect();
+        expect_error(&run, 1, &expected);
+        assert_no_output(&out);
+    }
+}
+
+#[test]
+fn the_same_input_given_twice_is_refused_as_such() {
+    let dir = tempfile::tempdir().unwrap();
+    let input = dir.path().join("in.parquet");
+    table().rows(3).write(&input);
+    let out = dir.path().join("out.zip");
+    let run = convert(&[&input, &input], &out, &[]);
+    expect_error(
+        &run,
+        1,
+        &[
+            &show(&input),
+            "given twice",
+            "inputs 1 and 2",
+            "pass each file once",
+        ],
+    );
+    assert_no_output(&out);
+    // The same file under another name.
+    let other = dir.path().join("./in.parquet");
+    let link = dir.path().join("link.parquet");
+    std::os::unix::fs::symlink(&input, &link).unwrap();
+    let run = convert(&[&other, &link], &out, &[]);
+    expect_error(
+        &run,
+        1,
+        &[
+            "given twice",
+            "inputs 1 and 2",
+            &format!("the second time as {}", show(&link)),
+        ],
+    );
     assert_no_output(&out);
 }
 
