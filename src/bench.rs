@@ -1,6 +1,14 @@
 //! `pixelprep bench`: the same conversion serially and in parallel, each in its own
 //! child process (so each has its own peak memory, measured by the kernel), into
 //! temporary archives that are compared and then removed.
+//!
+//! The inputs are read once before the first timed pass. Otherwise the serial
+//! pass would read a file that is not yet cached (a fresh notebook's input) from
+//! disk and leave it cached for the parallel pass, which inflated the speedup.
+//! The passes then alternate over rounds (serial first, then parallel first), so
+//! whatever the first pass after a cold start pays (on these VMs, the kernel
+//! finding fresh memory for the rows) falls on both modes; the report gives each
+//! pass and the medians.
 
 use std::io;
 use std::path::{Path, PathBuf};
@@ -23,6 +31,8 @@ pub struct BenchOptions {
     pub threads: usize,
     /// Where the temporary archives go.
     pub temp_dir: PathBuf,
+    /// Rounds of one serial and one parallel pass, in alternating order.
+    pub rounds: usize,
 }
 
 /// One timed run.
@@ -41,14 +51,73 @@ impl BenchRun {
     }
 }
 
+/// One timed pass of a round.
+#[derive(Debug, Clone, PartialEq)]
+pub struct BenchPass {
+    pub round: usize,
+    pub run: BenchRun,
+}
+
 #[derive(Debug, Clone)]
 pub struct BenchReport {
     pub inputs: Vec<PathBuf>,
+    /// Serial, then parallel: median seconds over the rounds, largest peak memory.
     pub runs: Vec<BenchRun>,
+    /// Every pass, in the order run.
+    pub passes: Vec<BenchPass>,
     /// Byte-identical archives (entries are dated 1980-01-01, so they must be).
     pub identical: bool,
     /// Raw pixel bytes of the largest row group over the inputs: the unit of memory.
     pub largest_row_group_bytes: u64,
+    /// Bytes of input read before timing, to put both passes on a warm page cache.
+    pub warmed_bytes: u64,
+    pub warm_seconds: f64,
+    /// Why the figures may mean little (an input too small, too large to cache).
+    pub warnings: Vec<String>,
+}
+
+/// A serial pass shorter than this, or fewer images, is dominated by fixed costs
+/// (the footer, each column's setup, process start) and by the machine's noise.
+const MEANINGFUL_SECONDS: f64 = 1.0;
+const MEANINGFUL_IMAGES: u64 = 10_000;
+
+/// Warnings about what the figures can say.
+fn warnings(serial: &BenchRun, warmed_bytes: u64, available_memory: Option<u64>) -> Vec<String> {
+    let mut warnings = Vec::new();
+    if serial.seconds < MEANINGFUL_SECONDS || serial.images < MEANINGFUL_IMAGES {
+        warnings.push(format!(
+            "the serial pass converted {} images in {:.2} s: runs this short are dominated by fixed costs and the machine's noise, so the speedup means little; bench at least {MEANINGFUL_IMAGES} images (e.g. `pixelprep synth -o big.parquet --rows 50210`)",
+            serial.images, serial.seconds
+        ));
+    }
+    if let Some(available) = available_memory {
+        if warmed_bytes > available {
+            warnings.push(format!(
+                "the inputs ({}) are larger than the memory available for the page cache ({}): each pass reads part of them from disk, and the figures include that",
+                gigabytes(warmed_bytes),
+                gigabytes(available)
+            ));
+        }
+    }
+    warnings
+}
+
+/// Reads every input once, so both timed passes find them in the page cache.
+fn warm_page_cache(inputs: &[PathBuf]) -> io::Result<(u64, f64)> {
+    let started = Instant::now();
+    let mut bytes = 0;
+    for path in inputs {
+        bytes += io::copy(&mut std::fs::File::open(path)?, &mut io::sink())?;
+    }
+    Ok((bytes, started.elapsed().as_secs_f64()))
+}
+
+/// `MemAvailable` of /proc/meminfo, in bytes.
+fn available_memory() -> Option<u64> {
+    let meminfo = std::fs::read_to_string("/proc/meminfo").ok()?;
+    let line = meminfo.lines().find(|l| l.starts_with("MemAvailable:"))?;
+    let kilobytes: u64 = line.split_whitespace().nth(1)?.parse().ok()?;
+    Some(kilobytes * 1024)
 }
 
 impl BenchReport {
@@ -57,12 +126,17 @@ impl BenchReport {
         self.largest_row_group_bytes + self.largest_row_group_bytes / 4 + (256 << 20)
     }
 
+    fn rounds(&self) -> usize {
+        self.passes.iter().map(|p| p.round).max().unwrap_or(0)
+    }
+
     fn speedup(&self, run: &BenchRun) -> f64 {
         self.runs[0].seconds / run.seconds.max(1e-9)
     }
 }
 
-/// Runs the serial, then the parallel conversion.
+/// Reads the inputs once, then runs the serial and the parallel conversion in
+/// alternating order, `rounds` times.
 pub fn run_bench(options: &BenchOptions) -> io::Result<BenchReport> {
     let shape = options.geometry.shape();
     let mut largest = 0;
@@ -73,23 +147,68 @@ pub fn run_bench(options: &BenchOptions) -> io::Result<BenchReport> {
     let dir = tempfile::Builder::new()
         .prefix("pixelprep-bench-")
         .tempdir_in(&options.temp_dir)?;
-    let serial = run_once(options, 1, &dir.path().join("serial.zip"), "serial")?;
-    let parallel = run_once(
-        options,
-        options.threads,
-        &dir.path().join("parallel.zip"),
-        "parallel",
-    )?;
-    let identical = files_equal(
-        &dir.path().join("serial.zip"),
-        &dir.path().join("parallel.zip"),
-    )?;
+    let (warmed_bytes, warm_seconds) = warm_page_cache(&options.inputs)?;
+    let modes = [("serial", 1), ("parallel", options.threads)];
+    let first = dir.path().join("first.zip");
+    let mut passes = Vec::new();
+    let mut identical = true;
+    for round in 1..=options.rounds.max(1) {
+        let mut order = modes;
+        if round % 2 == 0 {
+            order.reverse();
+        }
+        for (mode, threads) in order {
+            let output = dir.path().join(format!("{round}-{mode}.zip"));
+            let run = run_once(options, threads, &output, mode)?;
+            // Every archive is compared with the first one, then dropped.
+            if first.exists() {
+                identical &= files_equal(&first, &output)?;
+                std::fs::remove_file(&output)?;
+            } else {
+                std::fs::rename(&output, &first)?;
+            }
+            passes.push(BenchPass { round, run });
+        }
+    }
+    let runs: Vec<BenchRun> = modes
+        .iter()
+        .map(|&(mode, threads)| median_run(mode, threads, &passes))
+        .collect();
+    let warnings = warnings(&runs[0], warmed_bytes, available_memory());
     Ok(BenchReport {
         inputs: options.inputs.clone(),
-        runs: vec![serial, parallel],
+        runs,
+        passes,
         identical,
         largest_row_group_bytes: largest,
+        warmed_bytes,
+        warm_seconds,
+        warnings,
     })
+}
+
+/// The median seconds of `mode`'s passes, with their largest peak memory.
+fn median_run(mode: &'static str, threads: usize, passes: &[BenchPass]) -> BenchRun {
+    let runs: Vec<&BenchRun> = passes
+        .iter()
+        .map(|p| &p.run)
+        .filter(|r| r.mode == mode)
+        .collect();
+    let mut seconds: Vec<f64> = runs.iter().map(|r| r.seconds).collect();
+    seconds.sort_by(f64::total_cmp);
+    let n = seconds.len();
+    let median = if n % 2 == 1 {
+        seconds[n / 2]
+    } else {
+        (seconds[n / 2 - 1] + seconds[n / 2]) / 2.0
+    };
+    BenchRun {
+        mode,
+        threads,
+        images: runs.first().map_or(0, |r| r.images),
+        seconds: median,
+        peak_memory_bytes: runs.iter().map(|r| r.peak_memory_bytes).max().unwrap_or(0),
+    }
 }
 
 fn run_once(
@@ -173,8 +292,16 @@ fn gigabytes(bytes: u64) -> String {
 
 /// The table printed on stdout.
 pub fn render_table(report: &BenchReport) -> String {
-    let mut out =
-        String::from("mode      threads   images  seconds   images/s  speedup  peak memory\n");
+    let mut out = format!(
+        "page cache: read the inputs ({}) once before timing, in {:.2} s, so both passes find them cached\n",
+        gigabytes(report.warmed_bytes),
+        report.warm_seconds
+    );
+    out.push_str(&format!(
+        "mode      threads   images  seconds   images/s  speedup  peak memory   (median of {} round{})\n",
+        report.rounds(),
+        if report.rounds() == 1 { "" } else { "s" }
+    ));
     for run in &report.runs {
         out.push_str(&format!(
             "{:<8} {:>8} {:>8} {:>8.2} {:>10.0} {:>8.2} {:>12}\n",
@@ -187,11 +314,20 @@ pub fn render_table(report: &BenchReport) -> String {
             gigabytes(run.peak_memory_bytes)
         ));
     }
+    let passes: Vec<String> = report
+        .passes
+        .iter()
+        .map(|p| format!("{} {} {:.2} s", p.round, p.run.mode, p.run.seconds))
+        .collect();
+    out.push_str(&format!("passes in order: {}\n", passes.join(", ")));
     out.push_str(&format!(
         "archives identical: {}; memory bound for this input (1.25 x largest row group + 256 MB): {}\n",
         if report.identical { "yes" } else { "NO" },
         gigabytes(report.memory_bound_bytes())
     ));
+    for warning in &report.warnings {
+        out.push_str(&format!("warning: {warning}\n"));
+    }
     out
 }
 
@@ -212,12 +348,29 @@ pub fn render_json(report: &BenchReport) -> String {
             })
         })
         .collect();
+    let passes: Vec<_> = report
+        .passes
+        .iter()
+        .map(|p| {
+            json!({
+                "round": p.round,
+                "mode": p.run.mode,
+                "threads": p.run.threads,
+                "seconds": p.run.seconds,
+                "peak_memory_bytes": p.run.peak_memory_bytes,
+            })
+        })
+        .collect();
     let value = json!({
+        "passes": passes,
         "inputs": report.inputs.iter().map(|p| p.display().to_string()).collect::<Vec<_>>(),
         "runs": runs,
         "identical": report.identical,
         "largest_row_group_bytes": report.largest_row_group_bytes,
         "memory_bound_bytes": report.memory_bound_bytes(),
+        "warmed_bytes": report.warmed_bytes,
+        "warm_seconds": report.warm_seconds,
+        "warnings": report.warnings,
     });
     serde_json::to_string_pretty(&value).expect("JSON values serialize")
 }
@@ -227,27 +380,96 @@ mod tests {
     use super::*;
 
     fn report() -> BenchReport {
+        let runs = vec![
+            BenchRun {
+                mode: "serial",
+                threads: 1,
+                images: 1000,
+                seconds: 2.0,
+                peak_memory_bytes: 1_000_000_000,
+            },
+            BenchRun {
+                mode: "parallel",
+                threads: 2,
+                images: 1000,
+                seconds: 1.0,
+                peak_memory_bytes: 1_100_000_000,
+            },
+        ];
+        let passes = vec![
+            BenchPass {
+                round: 1,
+                run: runs[0].clone(),
+            },
+            BenchPass {
+                round: 1,
+                run: runs[1].clone(),
+            },
+        ];
         BenchReport {
             inputs: vec![PathBuf::from("a.parquet")],
-            runs: vec![
-                BenchRun {
-                    mode: "serial",
-                    threads: 1,
-                    images: 1000,
-                    seconds: 2.0,
-                    peak_memory_bytes: 1_000_000_000,
-                },
-                BenchRun {
-                    mode: "parallel",
-                    threads: 2,
-                    images: 1000,
-                    seconds: 1.0,
-                    peak_memory_bytes: 1_100_000_000,
-                },
-            ],
+            runs,
+            passes,
             identical: true,
             largest_row_group_bytes: 1 << 30,
+            warmed_bytes: 1_600_000_000,
+            warm_seconds: 0.5,
+            warnings: vec!["too short".into()],
         }
+    }
+
+    fn serial_run(images: u64, seconds: f64) -> BenchRun {
+        BenchRun {
+            mode: "serial",
+            threads: 1,
+            images,
+            seconds,
+            peak_memory_bytes: 0,
+        }
+    }
+
+    #[test]
+    fn medians_over_alternating_rounds() {
+        let pass = |round, mode, seconds| BenchPass {
+            round,
+            run: BenchRun {
+                seconds,
+                mode,
+                threads: if mode == "serial" { 1 } else { 2 },
+                peak_memory_bytes: (seconds * 1e9) as u64,
+                ..serial_run(100, 0.0)
+            },
+        };
+        let passes = [
+            pass(1, "serial", 6.1),
+            pass(1, "parallel", 1.2),
+            pass(2, "parallel", 1.1),
+            pass(2, "serial", 2.1),
+            pass(3, "serial", 2.3),
+            pass(3, "parallel", 1.3),
+        ];
+        let serial = median_run("serial", 1, &passes);
+        assert_eq!((serial.seconds, serial.images), (2.3, 100));
+        assert_eq!(serial.peak_memory_bytes, 6_100_000_000);
+        let parallel = median_run("parallel", 2, &passes[..4]);
+        assert!((parallel.seconds - 1.15).abs() < 1e-12, "{parallel:?}");
+    }
+
+    #[test]
+    fn short_or_small_runs_are_flagged() {
+        let gb = 1_000_000_000;
+        assert_eq!(
+            warnings(&serial_run(50_210, 3.4), gb, Some(20 * gb)).len(),
+            0
+        );
+        let short = warnings(&serial_run(36, 0.05), gb, Some(20 * gb));
+        assert_eq!(short.len(), 1);
+        assert!(short[0].contains("36 images in 0.05 s"), "{short:?}");
+        assert_eq!(warnings(&serial_run(5_000, 2.0), gb, None).len(), 1);
+        assert_eq!(warnings(&serial_run(50_000, 0.9), gb, None).len(), 1);
+        let too_big = warnings(&serial_run(200_840, 10.0), 7 * gb, Some(4 * gb));
+        assert_eq!(too_big.len(), 1);
+        assert!(too_big[0].contains("larger than the memory"), "{too_big:?}");
     }
 
     #[test]
@@ -262,6 +484,15 @@ mod tests {
             "{table}"
         );
         assert!(table.contains("archives identical: yes"), "{table}");
+        assert!(
+            table.starts_with("page cache: read the inputs (1.60 GB) once before timing"),
+            "{table}"
+        );
+        assert!(table.ends_with("warning: too short\n"), "{table}");
+        assert!(
+            table.contains("passes in order: 1 serial 2.00 s, 1 parallel 1.00 s\n"),
+            "{table}"
+        );
     }
 
     #[test]
@@ -270,6 +501,8 @@ mod tests {
         assert_eq!(v["runs"][1]["speedup"], 2.0);
         assert_eq!(v["runs"][0]["images_per_second"], 500.0);
         assert_eq!(v["identical"], true);
+        assert_eq!(v["warmed_bytes"], 1_600_000_000u64);
+        assert_eq!(v["warnings"][0], "too short");
         assert_eq!(
             v["memory_bound_bytes"],
             (1u64 << 30) + (1 << 28) + (256 << 20)

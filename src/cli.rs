@@ -79,6 +79,11 @@ pub struct BenchArgs {
     #[command(flatten)]
     pub geometry: GeometryArgs,
 
+    /// Rounds of one serial and one parallel pass; the order alternates between
+    /// rounds and the medians are reported.
+    #[arg(long, value_name = "N", default_value_t = 2, value_parser = clap::value_parser!(u16).range(1..=100))]
+    pub rounds: u16,
+
     /// Print the results as JSON.
     #[arg(long)]
     pub json: bool,
@@ -96,6 +101,7 @@ impl BenchArgs {
             geometry: self.geometry.to_geometry(),
             threads: self.threads.map_or_else(default_threads, usize::from),
             temp_dir: self.temp_dir.clone().unwrap_or_else(std::env::temp_dir),
+            rounds: usize::from(self.rounds),
         }
     }
 }

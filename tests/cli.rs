@@ -207,3 +207,36 @@ fn progress_flag_overrides_detection() {
     assert!(none.starts_with("36 images, 2 blank"), "{none:?}");
     assert_eq!(none.lines().count(), 1, "{none:?}");
 }
+
+#[test]
+fn bench_warms_the_page_cache_and_flags_a_tiny_input() {
+    let dir = tempfile::tempdir().unwrap();
+    let temp = dir.path().display().to_string();
+    let out = pixelprep_ok([
+        "bench",
+        &sample().display().to_string(),
+        "--temp-dir",
+        &temp,
+    ]);
+    assert!(
+        out.starts_with("page cache: read the inputs (0.01 GB) once before timing"),
+        "{out}"
+    );
+    assert!(out.contains("archives identical: yes"), "{out}");
+    // Two rounds by default, the second in the other order.
+    let passes = out
+        .lines()
+        .find(|l| l.starts_with("passes in order: "))
+        .unwrap_or_else(|| panic!("{out}"));
+    let modes: Vec<&str> = passes
+        .split(", ")
+        .map(|p| p.split_whitespace().rev().nth(2).unwrap())
+        .collect();
+    assert_eq!(modes, ["serial", "parallel", "parallel", "serial"], "{passes}");
+    assert!(
+        out.contains("warning: the serial pass converted 36 images in "),
+        "{out}"
+    );
+    // The temporary archives are gone.
+    assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 0);
+}
