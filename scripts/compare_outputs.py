@@ -2,7 +2,7 @@
 
 REF and OURS are each a .zip or a folder of `<image_id>.png`. Every PNG is decoded
 (cv2.imdecode, IMREAD_UNCHANGED) and the arrays compared: PNG bytes may differ, pixels
-may not (SPEC section 2, "pixel-identical"). Prints `N identical of M` (M = images in
+may not (docs/spec.md section 5, "pixel-identical"). Prints `N identical of M` (M = images in
 REF), then every differing image (with its max abs diff), missing one (in REF only) and
 extra one (in OURS only). Exit 0 only if all M are identical and nothing is missing or
 extra; 1 otherwise; 2 on a usage error.

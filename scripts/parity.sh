@@ -9,7 +9,7 @@
 # images with scripts/compare_outputs.py. Exit status: that of the comparison.
 #
 # The reference reads each file with pandas: give it single-row-group files (a wide file
-# with several row groups makes pandas need > 24 GB, SPEC section 5).
+# with several row groups makes pandas need > 24 GB; see docs/benchmarks.md).
 # Extra pixelprep options can be passed in PIXELPREP_ARGS, e.g. PIXELPREP_ARGS="--threads 2".
 set -euo pipefail
 

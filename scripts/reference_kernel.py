@@ -7,7 +7,7 @@ OUT ending in `.zip`: a zip written with zipfile like the kernel (writestr, ZIP_
 otherwise a folder of `<image_id>.png`.
 
 `bbox`, `crop_resize` and `process_image_multi_v1` are the kernel's code verbatim, except
-for the two blocks marked FALLBACK, which only run where the kernel would crash (SPEC
+for the two blocks marked FALLBACK, which only run where the kernel would crash (docs/spec.md
 section 2): a constant image (max 0 after inversion) and an image with no inner pixel
 > 80 (bbox would index an empty array). Everything else, including the quirks (inner
 bbox coordinates used as full-image ones, the inclusive max used as an exclusive end,
@@ -84,7 +84,7 @@ def process_image_multi_v1(data, name):
     # Normalize each image by its max val
     data = 255 - data.astype(np.uint8)
     # FALLBACK (not in the kernel): a constant image has max 0; the kernel computes
-    # 0 * inf = NaN here and then crashes in bbox. SPEC: it normalizes to all zeros.
+    # 0 * inf = NaN here and then crashes in bbox. docs/spec.md 2.2: it normalizes to all zeros.
     if data.max() == 0:
         img = np.zeros_like(data)
     else:

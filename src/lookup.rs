@@ -3,7 +3,7 @@
 //!
 //! Where the CPU has AVX-512 VBMI, 64 bytes take two 128-entry permutes and a blend
 //! (the index's top bit picks the half of the table); elsewhere, one load per byte.
-//! On the 2-core Xeon of the README's table the scalar loop was about a tenth of
+//! On the 2-core Xeon of docs/benchmarks.md the scalar loop was about a tenth of
 //! the whole conversion's CPU time.
 
 /// `out[i] = table[from[i]]` for every `i`.

@@ -1,5 +1,5 @@
 //! OpenCV's `cv2.resize(img, (dw, dh))` with `INTER_LINEAR` on 8-bit single-channel
-//! images, bit for bit (SPEC section 3). Written by hand because no Rust resizer
+//! images, bit for bit (docs/spec.md section 3). Written by hand because no Rust resizer
 //! reproduces it: OpenCV takes its generic path with 11-bit fixed-point
 //! coefficients, computes the source positions in f32, clamps columns and rows
 //! differently, and rounds the vertical pass in the 8-bit specialisation's way.
@@ -671,7 +671,7 @@ mod tests {
         assert_eq!(out[3], 255);
     }
 
-    /// SPEC section 3 transcribed directly: no row cache, no zero skipping, no
+    /// docs/spec.md section 3 transcribed directly: no row cache, no zero skipping, no
     /// SIMD. The optimized resize must agree with it everywhere.
     fn spec_resize(src: &[u8], sw: usize, sh: usize, dw: usize, dh: usize) -> Vec<u8> {
         let (columns, border_from) = column_taps(sw, dw);

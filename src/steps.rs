@@ -1,4 +1,4 @@
-//! The reference kernel's image steps (SPEC section 2), one small function each,
+//! The reference kernel's image steps (docs/spec.md section 2), one small function each,
 //! reproducing its quirks: the inner bounding box used as full-image coordinates,
 //! the inclusive max used as an exclusive end, and padding that loses a line on
 //! odd differences.

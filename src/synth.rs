@@ -1,4 +1,4 @@
-//! Synthetic pixel tables shaped like the competition files (SPEC section 1), so
+//! Synthetic pixel tables shaped like the competition files (docs/spec.md section 1), so
 //! benchmarks and tests need no download.
 //!
 //! Images are glyph-like ink strokes on a light, noisy background, stored raw (light
@@ -375,7 +375,7 @@ fn encode_column<T: DataType>(
 
 /// What image a row holds. Kinds are dealt per block of `KIND_BLOCK` consecutive
 /// rows, in a shuffled order, so every aligned block holds exactly: one constant white
-/// image and one noisy image without ink (both blank in the SPEC section 2 sense: 2%),
+/// image and one noisy image without ink (both blank in the docs/spec.md section 2 sense: 2%),
 /// and ten glyphs crossing an image edge (10%). Small tables get the intended mix too.
 const KIND_BLOCK: usize = 100;
 const CONSTANT_SLOT: usize = 0;
@@ -383,7 +383,7 @@ const NOISY_BLANK_SLOT: usize = 1;
 const EDGE_SLOTS: std::ops::Range<usize> = 2..12;
 /// Glyph images with faint lines in the side borders (like scan artefacts).
 const SIDE_LINES_PER_MILLE: u32 = 40;
-/// The border the kernel leaves out of its ink search (SPEC section 2, step 3).
+/// The border the kernel leaves out of its ink search (docs/spec.md section 2, step 3).
 const BORDER: usize = 5;
 
 /// Renders image `index` of the table seeded with `seed` into `out` (`height * width`).
@@ -825,7 +825,7 @@ mod tests {
     const H: usize = 137;
     const W: usize = 236;
 
-    /// Blank in the SPEC section 2 sense: after invert + normalize by the maximum, no
+    /// Blank in the docs/spec.md section 2 sense: after invert + normalize by the maximum, no
     /// pixel of the inner region `[5..h-5, 5..w-5]` is above 80.
     fn is_blank(raw: &[u8], height: usize, width: usize) -> bool {
         let max = 255 - raw.iter().copied().min().unwrap_or(255);
