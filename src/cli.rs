@@ -81,7 +81,7 @@ pub struct BenchArgs {
 
     /// Rounds of one serial and one parallel pass; the order alternates between
     /// rounds and the medians are reported.
-    #[arg(long, value_name = "N", default_value_t = 2, value_parser = clap::value_parser!(u16).range(1..=100))]
+    #[arg(long, value_name = "N", default_value_t = 3, value_parser = clap::value_parser!(u16).range(1..=100))]
     pub rounds: u16,
 
     /// Print the results as JSON.
