@@ -84,7 +84,7 @@ fn write_error(path: &Path, source: io::Error) -> Error {
     Error::WriteOutput {
         path: path.to_path_buf(),
         written: None,
-        source,
+        cause: source,
     }
 }
 

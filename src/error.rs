@@ -55,23 +55,24 @@ impl std::fmt::Display for Location {
     }
 }
 
+/// The library's errors. Each message is whole: where a lower-level error caused
+/// it, its text is part of the message (with the advice after it), so the error
+/// has no `source` and a chain printer shows the cause once.
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
-    #[error("{}: cannot open input: {source}; check the path", path.display())]
+    #[error("{}: cannot open input: {cause}; check the path", path.display())]
     OpenInput {
         path: PathBuf,
-        #[source]
-        source: std::io::Error,
+        cause: std::io::Error,
     },
 
     #[error("{}: is a directory, not a Parquet file; pass the .parquet files inside it", path.display())]
     InputIsDirectory { path: PathBuf },
 
-    #[error("{}: not a readable Parquet file ({source}); if it is a partial download, download it again", path.display())]
+    #[error("{}: not a readable Parquet file ({cause}); if it is a partial download, download it again", path.display())]
     NotParquet {
         path: PathBuf,
-        #[source]
-        source: parquet::errors::ParquetError,
+        cause: parquet::errors::ParquetError,
     },
 
     #[error("{}: not a readable Parquet file: {what}; {advice}", path.display())]
@@ -81,11 +82,12 @@ pub enum Error {
         advice: String,
     },
 
-    #[error("{at}: cannot read the data ({source}); the file is damaged or truncated, download it again")]
+    #[error(
+        "{at}: cannot read the data ({cause}); the file is damaged or truncated, download it again"
+    )]
     Corrupt {
         at: Location,
-        #[source]
-        source: parquet::errors::ParquetError,
+        cause: parquet::errors::ParquetError,
     },
 
     #[error("{at}: {message}")]
@@ -117,18 +119,16 @@ pub enum Error {
     #[error("{}: --force does not replace this folder: {why}; move what you want to keep, or choose another output", path.display())]
     ForceRefused { path: PathBuf, why: String },
 
-    #[error("{}: cannot write output: {source}{}", path.display(), written_note(*written))]
+    #[error("{}: cannot write output: {cause}{}", path.display(), written_note(*written))]
     WriteOutput {
         path: PathBuf,
         written: Option<u64>,
-        #[source]
-        source: std::io::Error,
+        cause: std::io::Error,
     },
 
-    #[error("{source}; {written} images had been written to {} before the failure, run again with --force once it is fixed", path.display())]
+    #[error("{cause}; {written} images had been written to {} before the failure, run again with --force once it is fixed", path.display())]
     PartialOutput {
-        #[source]
-        source: Box<Error>,
+        cause: Box<Error>,
         path: PathBuf,
         written: u64,
     },
@@ -177,7 +177,7 @@ impl Error {
     pub fn is_interrupted(&self) -> bool {
         match self {
             Error::Interrupted { .. } => true,
-            Error::PartialOutput { source, .. } => source.is_interrupted(),
+            Error::PartialOutput { cause, .. } => cause.is_interrupted(),
             _ => false,
         }
     }

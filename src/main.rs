@@ -138,15 +138,9 @@ fn summary_line(s: &Summary, output: &str) -> String {
     )
 }
 
-/// The error and its causes on one line, each cause once.
+/// The error and its causes on one line. The library's errors carry their cause in
+/// the message and have no source, so each cause appears once.
 fn error_chain(error: &anyhow::Error) -> String {
-    let mut text = error.to_string();
-    for cause in error.chain().skip(1) {
-        let cause = cause.to_string();
-        if !text.contains(&cause) {
-            text.push_str(": ");
-            text.push_str(&cause);
-        }
-    }
-    text
+    let causes: Vec<String> = error.chain().map(ToString::to_string).collect();
+    causes.join(": ")
 }

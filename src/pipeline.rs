@@ -279,7 +279,7 @@ pub fn convert(
         .map_err(|e| Error::WriteOutput {
             path: output.clone(),
             written: None,
-            source: std::io::Error::other(e),
+            cause: std::io::Error::other(e),
         })?;
 
     let geometry = options.geometry;
@@ -424,7 +424,7 @@ pub fn convert(
                     written: Some(n),
                 },
                 (e, Some(n)) => Error::PartialOutput {
-                    source: Box::new(e),
+                    cause: Box::new(e),
                     path: output.clone(),
                     written: n,
                 },
@@ -441,7 +441,7 @@ pub fn convert(
     let output_bytes = written.map_err(|(source, _)| Error::WriteOutput {
         path: output.clone(),
         written: written_to_folder,
-        source,
+        cause: source,
     })?;
     let elapsed = started.elapsed();
     Ok(Summary {

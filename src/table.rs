@@ -136,7 +136,7 @@ impl PixelTable {
         let map = Arc::new(
             unsafe { Mmap::map(&file) }.map_err(|source| Error::OpenInput {
                 path: path.to_path_buf(),
-                source,
+                cause: source,
             })?,
         );
         let schema = metadata.file_metadata().schema_descr();
@@ -290,7 +290,7 @@ impl PixelTable {
         let at = || Location::file(&self.path).with_column(descr.name());
         let corrupt = |source| Error::Corrupt {
             at: at().with_row(first_row),
-            source,
+            cause: source,
         };
         let pages = self
             .page_reader(
@@ -475,7 +475,7 @@ impl PixelTable {
             },
             PixelFault::Parquet(source) => Error::Corrupt {
                 at: Location::file(&self.path).with_column(self.column_name(column)),
-                source,
+                cause: source,
             },
         }
     }
@@ -559,7 +559,7 @@ pub fn open_footer(path: &Path) -> Result<(File, ParquetMetaData)> {
     }
     let file = File::open(path).map_err(|source| Error::OpenInput {
         path: path.to_path_buf(),
-        source,
+        cause: source,
     })?;
     if let Some((what, advice)) = not_parquet_because(&file) {
         return Err(Error::NotParquetFile {
@@ -572,7 +572,7 @@ pub fn open_footer(path: &Path) -> Result<(File, ParquetMetaData)> {
         .parse_and_finish(&file)
         .map_err(|source| Error::NotParquet {
             path: path.to_path_buf(),
-            source,
+            cause: source,
         })?;
     Ok((file, metadata))
 }
@@ -679,7 +679,7 @@ fn check_chunk_ranges(path: &Path, metadata: &ParquetMetaData, file_len: u64) ->
             if !inside {
                 return Err(Error::Corrupt {
                     at: Location::file(path).with_column(chunk.column_descr().name()),
-                    source: ParquetError::General(format!(
+                    cause: ParquetError::General(format!(
                         "row group {rg_index}: the footer places this column at bytes {start}..+{len}, outside the file's {file_len} bytes"
                     )),
                 });

@@ -241,6 +241,13 @@ fn missing_input_is_an_error_naming_the_path() {
     let out = dir.path().join("out.zip");
     let run = convert(&[&input], &out, &[]);
     expect_error(&run, 1, &[&show(&input), "check the path"]);
+    // The cause is part of the message, and printed once.
+    assert_eq!(
+        run.stderr.matches("No such file or directory").count(),
+        1,
+        "{}",
+        run.stderr
+    );
     assert_no_output(&out);
 }
 
