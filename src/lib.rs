@@ -4,19 +4,16 @@
 //! The stages, one module each: [`table`] reads pixel tables (with the fast
 //! dictionary decoder in [`decode`]), [`steps`] holds the kernel's image steps,
 //! [`resize`] OpenCV's INTER_LINEAR, [`encode`] the PNG encoding, [`archive`] the
-//! zip and folder writers, and [`pipeline`] drives them. [`cli`] turns arguments
-//! into validated options for the binary.
+//! zip and folder writers, and [`pipeline`] drives them. The binary
+//! (`src/bin/pixelprep/`) parses arguments into these modules' options.
 
 pub mod archive;
-pub mod bench;
-pub mod cli;
 pub mod decode;
 pub mod encode;
 pub mod error;
 pub mod inspect;
 mod lookup;
 pub mod pipeline;
-pub mod progress;
 mod readahead;
 pub mod resize;
 pub mod rows;

@@ -6,11 +6,11 @@ use std::path::PathBuf;
 use clap::{Args, Parser, Subcommand};
 
 use crate::bench::BenchOptions;
-use crate::pipeline::ConvertOptions;
-use crate::progress::ProgressChoice;
-use crate::steps::Geometry;
-use crate::synth::SynthOptions;
-use crate::table::ImageShape;
+use crate::progress::{ProgressChoice, DEFAULT_LINE_INTERVAL};
+use pixelprep::pipeline::ConvertOptions;
+use pixelprep::steps::Geometry;
+use pixelprep::synth::SynthOptions;
+use pixelprep::table::ImageShape;
 
 const EXAMPLES: &str = "\
 Examples:
@@ -215,7 +215,7 @@ pub struct ConvertArgs {
     pub progress: ProgressChoice,
 
     /// Seconds between two plain progress lines.
-    #[arg(long, value_name = "SECONDS", default_value_t = 5.0, value_parser = parse_interval)]
+    #[arg(long, value_name = "SECONDS", default_value_t = DEFAULT_LINE_INTERVAL.as_secs_f64(), value_parser = parse_interval)]
     pub progress_interval: f64,
 
     /// No progress bar or lines (as --progress none); the summary, warnings and

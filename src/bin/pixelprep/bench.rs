@@ -17,8 +17,8 @@ use std::time::Instant;
 
 use serde_json::json;
 
-use crate::steps::Geometry;
-use crate::table::PixelTable;
+use pixelprep::steps::Geometry;
+use pixelprep::table::PixelTable;
 
 /// What to run.
 #[derive(Debug, Clone)]
