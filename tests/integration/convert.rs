@@ -2,9 +2,7 @@
 //! rows, checked pixel for pixel against golden outputs of the reference kernel's
 //! Python port (scripts/reference_kernel.py).
 
-mod common;
-
-use common::*;
+use crate::common::*;
 
 fn golden_sample() -> std::collections::BTreeMap<String, Gray> {
     folder_images(&repo().join("data-samples/golden"))

@@ -1,9 +1,7 @@
 //! What a Rust CLI user expects: --version, -j, help examples that match the README,
 //! exit codes shells can test, results on stdout and errors on stderr.
 
-mod common;
-
-use common::*;
+use crate::common::*;
 
 #[test]
 fn version_prints_name_and_version() {
@@ -143,7 +141,7 @@ fn convert_on_pty(out: &std::path::Path, extra: &[&str], env: &[(&str, &str)]) -
     }
     command.env("TERM", "xterm-256color");
     command.envs(env.iter().copied());
-    let (code, output) = common::pty::run_on_pty(command);
+    let (code, output) = crate::common::pty::run_on_pty(command);
     assert_eq!(code, Some(0), "{output}");
     output
 }

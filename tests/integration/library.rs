@@ -1,10 +1,8 @@
 //! The library API without the binary: `convert` with options built in code.
 
-mod common;
-
 use std::sync::atomic::AtomicBool;
 
-use common::*;
+use crate::common::*;
 use pixelprep::pipeline::{convert, ConvertOptions, Silent};
 use pixelprep::steps::Geometry;
 

@@ -2,9 +2,7 @@
 //! tests/fixtures/resize/cases.txt (made by make_resize_fixtures.py with cv2.resize)
 //! covers upscaling, downscaling, exact 2x, same size, tiny sizes and random sizes.
 
-mod common;
-
-use common::{decode, repo};
+use crate::common::{decode, repo};
 use pixelprep::resize::resize_linear;
 
 #[test]

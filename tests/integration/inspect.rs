@@ -1,8 +1,6 @@
 //! `pixelprep inspect` reports the competition layout from the footer alone.
 
-mod common;
-
-use common::*;
+use crate::common::*;
 
 #[test]
 fn inspect_reports_the_competition_layout_of_the_sample() {

@@ -1,0 +1,100 @@
+//! Fuzzing.
+
+use super::*;
+
+/// What went wrong with one damaged file, if anything.
+fn fuzz_one(input: &Path, out: &Path) -> Option<String> {
+    let stderr_path = input.with_extension("stderr");
+    let mut child = binary()
+        .args(convert_args(&[input], out, &["--threads", "1"]))
+        .stdout(Stdio::null())
+        .stderr(File::create(&stderr_path).unwrap())
+        .spawn()
+        .unwrap();
+    let status = wait_with_timeout(&mut child, Duration::from_secs(20));
+    let stderr = std::fs::read_to_string(&stderr_path).unwrap_or_default();
+    let problem = match status.map(|s| s.code()) {
+        None => Some("hung (killed after 20 s)".to_string()),
+        Some(None) => Some(format!("killed by a signal: {status:?}")),
+        Some(Some(_)) if stderr.contains("panicked") => Some("panicked".into()),
+        Some(Some(0)) => {
+            let readable = std::panic::catch_unwind(|| zip_entries(out).len());
+            readable
+                .is_err()
+                .then(|| "exit 0 but no readable zip".into())
+        }
+        Some(Some(1)) => (!stderr.lines().any(|l| l.starts_with("error: ")))
+            .then(|| "exit 1 without an `error: ` line".into()),
+        Some(Some(code)) => Some(format!("exit code {code}")),
+    };
+    let _ = std::fs::remove_file(out);
+    problem.map(|p| format!("{p}; stderr: {}", stderr.trim()))
+}
+
+#[test]
+fn damaged_tables_never_panic_hang_or_crash() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut originals = Vec::new();
+    let dict = dir.path().join("dict.parquet");
+    table().rows(6).write(&dict);
+    originals.push(("dict", std::fs::read(&dict).unwrap()));
+    let plain = dir.path().join("plain.parquet");
+    table()
+        .rows(6)
+        .row_group_size(3)
+        .dictionary(false)
+        .format_v2(true)
+        .snappy(false)
+        .pixel_type(PixelType::Int64)
+        .write(&plain);
+    originals.push(("plain", std::fs::read(&plain).unwrap()));
+
+    // (name, bytes) of every damaged variant: a flipped byte every 97, and cuts at
+    // 60 offsets spread over the file.
+    let mut cases: Vec<(String, Vec<u8>)> = Vec::new();
+    for (name, bytes) in &originals {
+        for at in (0..bytes.len()).step_by(97) {
+            let mut damaged = bytes.clone();
+            damaged[at] ^= 0xFF;
+            cases.push((format!("{name} flip@{at}"), damaged));
+        }
+        for i in 0..60 {
+            let at = bytes.len() * i / 60 + i % 7;
+            cases.push((format!("{name} cut@{at}"), bytes[..at].to_vec()));
+        }
+    }
+    let next = AtomicUsize::new(0);
+    let failures = Mutex::new(Vec::new());
+    let started = Instant::now();
+    std::thread::scope(|scope| {
+        for worker in 0..2 {
+            let (cases, next, failures, dir) = (&cases, &next, &failures, dir.path());
+            scope.spawn(move || loop {
+                let i = next.fetch_add(1, Ordering::Relaxed);
+                let Some((name, bytes)) = cases.get(i) else {
+                    break;
+                };
+                let input = dir.join(format!("case_{worker}.parquet"));
+                std::fs::write(&input, bytes).unwrap();
+                let out = dir.join(format!("out_{worker}.zip"));
+                if let Some(problem) = fuzz_one(&input, &out) {
+                    failures.lock().unwrap().push(format!("{name}: {problem}"));
+                }
+            });
+        }
+    });
+    let failures = failures.into_inner().unwrap();
+    assert_no_partial_inside(dir.path());
+    eprintln!(
+        "{} damaged files in {:.1} s",
+        cases.len(),
+        started.elapsed().as_secs_f64()
+    );
+    assert!(
+        failures.is_empty(),
+        "{} of {} damaged files misbehaved:\n{}",
+        failures.len(),
+        cases.len(),
+        failures.join("\n")
+    );
+}
