@@ -8,13 +8,10 @@
 use std::hint::black_box;
 
 use criterion::{criterion_group, criterion_main, BatchSize, Criterion, Throughput};
-use pixelprep::archive::{Sink, ZipSink};
-use pixelprep::encode::encode_png;
-use pixelprep::resize::resize_linear;
-use pixelprep::rows::PixelRows;
-use pixelprep::steps::{transform, Geometry};
-use pixelprep::synth::{synthetic_image, write_synthetic, SynthOptions};
-use pixelprep::table::PixelTable;
+use pixelprep::internals::{
+    encode_png, resize_linear, synthetic_image, transform, PixelRows, PixelTable, Sink, ZipSink,
+};
+use pixelprep::{write_synthetic, Geometry, SynthOptions};
 
 const SEED: u64 = 2020;
 

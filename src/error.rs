@@ -7,13 +7,18 @@ use std::path::PathBuf;
 /// over the whole file), the row's image id and the column.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Location {
+    /// The input file.
     pub path: PathBuf,
+    /// The row, from 0, counted over the whole file.
     pub row: Option<u64>,
+    /// The row's image id.
     pub image_id: Option<String>,
+    /// The column's name.
     pub column: Option<String>,
 }
 
 impl Location {
+    /// A whole file.
     pub fn file(path: impl Into<PathBuf>) -> Self {
         Location {
             path: path.into(),
@@ -23,16 +28,19 @@ impl Location {
         }
     }
 
+    /// The same place, at `row`.
     pub fn with_row(mut self, row: u64) -> Self {
         self.row = Some(row);
         self
     }
 
+    /// The same place, naming the row's image id.
     pub fn with_image_id(mut self, id: impl Into<String>) -> Self {
         self.image_id = Some(id.into());
         self
     }
 
+    /// The same place, in `column`.
     pub fn with_column(mut self, column: impl Into<String>) -> Self {
         self.column = Some(column.into());
         self
@@ -60,85 +68,155 @@ impl std::fmt::Display for Location {
 /// has no `source` and a chain printer shows the cause once.
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
+    /// An input cannot be opened (missing, no permission).
     #[error("{}: cannot open input: {cause}; check the path", path.display())]
     OpenInput {
+        /// The input.
         path: PathBuf,
+        /// What the system said.
         cause: std::io::Error,
     },
 
+    /// An input is a folder.
     #[error("{}: is a directory, not a Parquet file; pass the .parquet files inside it", path.display())]
-    InputIsDirectory { path: PathBuf },
+    InputIsDirectory {
+        /// The input.
+        path: PathBuf,
+    },
 
+    /// An input's Parquet footer cannot be parsed.
     #[error("{}: not a readable Parquet file ({cause}); if it is a partial download, download it again", path.display())]
     NotParquet {
+        /// The input.
         path: PathBuf,
+        /// What the parquet crate said.
         cause: parquet::errors::ParquetError,
     },
 
+    /// An input is not Parquet; its first bytes say what it is.
     #[error("{}: not a readable Parquet file: {what}; {advice}", path.display())]
     NotParquetFile {
+        /// The input.
         path: PathBuf,
+        /// What the file is ("it looks like a CSV file").
         what: String,
+        /// What to do about it.
         advice: String,
     },
 
+    /// A table's data cannot be decoded: damaged or truncated.
     #[error(
         "{at}: cannot read the data ({cause}); the file is damaged or truncated, download it again"
     )]
     Corrupt {
+        /// Where: the file, and the column where known.
         at: Location,
+        /// What the parquet crate said.
         cause: parquet::errors::ParquetError,
     },
 
+    /// A table's columns do not fit (pixel count, id column, column types).
     #[error("{at}: {message}")]
-    Layout { at: Location, message: String },
+    Layout {
+        /// Where: the file, and the column where there is one.
+        at: Location,
+        /// What is wrong and what to do.
+        message: String,
+    },
 
+    /// A pixel is null or outside 0..255.
     #[error("{at}: {message}")]
-    BadPixel { at: Location, message: String },
+    BadPixel {
+        /// The file, row, image id and column.
+        at: Location,
+        /// The value and what pixels must be.
+        message: String,
+    },
 
+    /// An image id cannot name a file (a path separator, `..`, a control character...).
     #[error("{at}: {message}")]
-    BadImageId { at: Location, message: String },
+    BadImageId {
+        /// The file, row, image id and column.
+        at: Location,
+        /// What is wrong with it.
+        message: String,
+    },
 
+    /// Two rows have the same image id.
     #[error("image_id {id:?} appears twice: {first} and {second}; every image needs a unique id, so remove or rename one of them")]
     DuplicateImageId {
+        /// The id.
         id: String,
+        /// Where it is first.
         first: Box<Location>,
+        /// Where it is again.
         second: Box<Location>,
     },
 
+    /// The same file is given twice as input (by one name or two).
     #[error("{}: is given twice, as inputs {} and {}{}; pass each file once", first.display(), positions.0, positions.1, same_file_note(first, second))]
     InputGivenTwice {
+        /// The first name it was given by.
         first: PathBuf,
+        /// The second name.
         second: PathBuf,
+        /// Its positions among the inputs, from 1.
         positions: (usize, usize),
     },
 
+    /// The output exists and `force` is not set.
     #[error("{}: already exists; pass --force to replace it, or choose another output", path.display())]
-    OutputExists { path: PathBuf },
+    OutputExists {
+        /// The output.
+        path: PathBuf,
+    },
 
+    /// `force` would replace a folder that holds files pixelprep does not write.
     #[error("{}: --force does not replace this folder: {why}; move what you want to keep, or choose another output", path.display())]
-    ForceRefused { path: PathBuf, why: String },
+    ForceRefused {
+        /// The output folder.
+        path: PathBuf,
+        /// What it holds.
+        why: String,
+    },
 
+    /// Writing the output failed (full disk, permissions...).
     #[error("{}: cannot write output: {cause}{}", path.display(), written_note(*written))]
     WriteOutput {
+        /// The output.
         path: PathBuf,
+        /// Images already in a folder output, if any.
         written: Option<u64>,
+        /// What the system said.
         cause: std::io::Error,
     },
 
+    /// A failure after images were written to a folder output, which keeps them.
     #[error("{cause}; {written} images had been written to {} before the failure, run again with --force once it is fixed", path.display())]
     PartialOutput {
+        /// The failure.
         cause: Box<Error>,
+        /// The output folder.
         path: PathBuf,
+        /// Images written before it.
         written: u64,
     },
 
+    /// The run was cancelled (Ctrl-C, SIGTERM).
     #[error("interrupted; {}", cleanup_note(path, *written))]
-    Interrupted { path: PathBuf, written: Option<u64> },
+    Interrupted {
+        /// The output.
+        path: PathBuf,
+        /// Images already in a folder output, if any.
+        written: Option<u64>,
+    },
 
+    /// A worker thread panicked; nothing was written under the final name.
     #[error("a worker thread panicked ({message}); no archive was written under the final name{}", written_note(*written))]
     WorkerPanic {
+        /// The panic's message.
         message: String,
+        /// Images already in a folder output, if any.
         written: Option<u64>,
     },
 }
@@ -183,4 +261,5 @@ impl Error {
     }
 }
 
+/// The library's result type.
 pub type Result<T, E = Error> = std::result::Result<T, E>;

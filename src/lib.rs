@@ -1,24 +1,52 @@
 //! pixelprep: Parquet pixel tables (Bengali.AI layout) to zip or folder archives
 //! of PNGs, pixel-identical to the reference Kaggle kernel.
 //!
-//! The stages, one module each: [`table`] reads pixel tables (with the fast
-//! dictionary decoder in [`decode`]), [`steps`] holds the kernel's image steps,
-//! [`resize`] OpenCV's INTER_LINEAR, [`encode`] the PNG encoding, [`archive`] the
-//! zip and folder writers, and [`pipeline`] drives them. The binary
-//! (`src/bin/pixelprep/`) parses arguments into these modules' options.
+//! ```no_run
+//! use std::sync::atomic::AtomicBool;
+//! use pixelprep::{convert, ConvertOptions, Silent};
+//!
+//! let options = ConvertOptions {
+//!     inputs: vec!["train_image_data_0.parquet".into()],
+//!     output: "train.zip".into(),
+//!     ..ConvertOptions::default()
+//! };
+//! let summary = convert(&options, &Silent, &AtomicBool::new(false))?;
+//! println!("{} images, {} blank", summary.images, summary.blanks);
+//! # Ok::<(), pixelprep::Error>(())
+//! ```
+//!
+//! Inside, the stages have a folder each: `read` maps a table and decodes a row
+//! group at a time into rows of pixels; `image` holds the kernel's steps, OpenCV's
+//! resize and the PNG encoding; `write` the zip and folder writers; `pipeline`
+//! drives them in parallel. `docs/spec.md` in the repository is the behaviour. The
+//! binary (`src/bin/pixelprep/`) parses arguments into [`ConvertOptions`].
+#![deny(missing_docs)]
 
-pub mod archive;
-pub mod decode;
-pub mod encode;
-pub mod error;
-pub mod inspect;
+mod error;
+mod geometry;
+mod image;
+mod inspect;
 mod lookup;
-pub mod pipeline;
-mod readahead;
-pub mod resize;
-pub mod rows;
-pub mod steps;
-pub mod synth;
-pub mod table;
+mod pipeline;
+mod read;
+mod synth;
+mod write;
 
-pub use error::{Error, Result};
+pub use error::{Error, Location, Result};
+pub use geometry::{Geometry, ImageShape};
+pub use inspect::inspect;
+pub use pipeline::{convert, ConvertOptions, Progress, Silent, Summary};
+pub use read::TableLayout;
+pub use synth::{write_synthetic, write_synthetic_until, SynthOptions};
+
+/// Stage-level entry points for the crate's own benchmarks and integration tests.
+/// Not part of the API: they may change in any release.
+#[doc(hidden)]
+pub mod internals {
+    pub use crate::image::png::decode_gray_png;
+    pub use crate::image::resize::resize_linear;
+    pub use crate::image::{encode_png, transform};
+    pub use crate::read::{PixelRows, PixelTable};
+    pub use crate::synth::synthetic_image;
+    pub use crate::write::{Sink, ZipSink};
+}

@@ -3,8 +3,7 @@
 use std::sync::atomic::AtomicBool;
 
 use crate::common::*;
-use pixelprep::pipeline::{convert, ConvertOptions, Silent};
-use pixelprep::steps::Geometry;
+use pixelprep::{convert, ConvertOptions, Geometry, Silent};
 
 fn options(output: std::path::PathBuf, threads: usize) -> ConvertOptions {
     ConvertOptions {

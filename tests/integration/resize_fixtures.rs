@@ -3,7 +3,7 @@
 //! covers upscaling, downscaling, exact 2x, same size, tiny sizes and random sizes.
 
 use crate::common::{decode, repo};
-use pixelprep::resize::resize_linear;
+use pixelprep::internals::resize_linear;
 
 #[test]
 fn resize_matches_opencv_on_every_fixture() {

@@ -17,8 +17,7 @@ use std::time::Instant;
 
 use serde_json::json;
 
-use pixelprep::steps::Geometry;
-use pixelprep::table::PixelTable;
+use pixelprep::Geometry;
 
 /// What to run.
 #[derive(Debug, Clone)]
@@ -138,11 +137,11 @@ impl BenchReport {
 /// Reads the inputs once, then runs the serial and the parallel conversion in
 /// alternating order, `rounds` times.
 pub fn run_bench(options: &BenchOptions) -> io::Result<BenchReport> {
-    let shape = options.geometry.shape();
     let mut largest = 0;
     for path in &options.inputs {
-        let table = PixelTable::open(path, shape).map_err(io::Error::other)?;
-        largest = largest.max(table.largest_row_group_bytes());
+        let layout = pixelprep::inspect(path).map_err(io::Error::other)?;
+        let rows = layout.row_group_rows.iter().copied().max().unwrap_or(0);
+        largest = largest.max(rows * layout.pixel_columns as u64);
     }
     let dir = tempfile::Builder::new()
         .prefix("pixelprep-bench-")

@@ -7,10 +7,7 @@ use clap::{Args, Parser, Subcommand};
 
 use crate::bench::BenchOptions;
 use crate::progress::{ProgressChoice, DEFAULT_LINE_INTERVAL};
-use pixelprep::pipeline::ConvertOptions;
-use pixelprep::steps::Geometry;
-use pixelprep::synth::SynthOptions;
-use pixelprep::table::ImageShape;
+use pixelprep::{ConvertOptions, Geometry, ImageShape, SynthOptions};
 
 const EXAMPLES: &str = "\
 Examples:

@@ -1,7 +1,8 @@
 //! The `pixelprep` binary: parse arguments, run, print the summary or the error
 //! chain once, and exit with a code shells can test. Its own modules are the
 //! arguments ([`cli`], the only place that sees clap), progress drawing
-//! ([`progress`]) and the `bench` subcommand ([`bench`]); the work is the library's.
+//! ([`progress`]), the `bench` subcommand ([`bench`]) and the `inspect` report
+//! ([`inspect`]); the work is the library's.
 
 use std::process::ExitCode;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -9,14 +10,14 @@ use std::sync::Arc;
 
 mod bench;
 mod cli;
+mod inspect;
 mod progress;
 
 use bench::{render_json, render_table, run_bench};
 use clap::Parser;
 use cli::{Cli, Command};
-use pixelprep::inspect::{inspect, render};
-use pixelprep::pipeline::{convert, Summary};
-use pixelprep::synth::write_synthetic_until;
+use inspect::render;
+use pixelprep::{convert, inspect, write_synthetic_until, Summary};
 use progress::{ProgressMode, Reporter};
 
 /// Exit codes: 0 ok, 1 bad input or failure, 2 usage (clap's own), 130 interrupted.

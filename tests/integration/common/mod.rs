@@ -10,7 +10,7 @@ use std::io::Read;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
-use pixelprep::encode::decode_gray_png;
+use pixelprep::internals::decode_gray_png;
 
 /// The repository root (fixtures are found from here).
 pub fn repo() -> PathBuf {

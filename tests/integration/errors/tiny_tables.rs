@@ -4,7 +4,8 @@ use super::*;
 
 #[test]
 fn tiny_tables_have_the_layouts_the_tests_rely_on() {
-    use pixelprep::table::{ImageShape, PixelTable};
+    use pixelprep::internals::PixelTable;
+    use pixelprep::ImageShape;
     let dir = tempfile::tempdir().unwrap();
     let shape = ImageShape {
         height: H,

@@ -15,8 +15,8 @@ use parquet::column::page::{Page, PageReader};
 use parquet::errors::ParquetError;
 use parquet::schema::types::ColumnDescPtr;
 
+use super::columns::PixelFault;
 use crate::lookup;
-use crate::table::PixelFault;
 
 #[derive(Debug)]
 pub enum DictionaryDecodeError {

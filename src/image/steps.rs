@@ -5,6 +5,8 @@
 
 use ndarray::{s, Array2, ArrayView2};
 
+use crate::geometry::Geometry;
+
 /// Pixels at or below this (after normalization) are not ink for the bounding box.
 pub const INK_THRESHOLD: u8 = 80;
 /// Inside the crop, values below this are noise and become 0.
@@ -14,36 +16,6 @@ pub const BORDER: usize = 5;
 /// How far the box is widened, per axis.
 pub const WIDEN_X: usize = 13;
 pub const WIDEN_Y: usize = 10;
-
-/// Settings of the whole transformation.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Geometry {
-    pub height: usize,
-    pub width: usize,
-    pub size: usize,
-    pub pad: usize,
-}
-
-impl Geometry {
-    /// The size of the source images.
-    pub fn shape(&self) -> crate::table::ImageShape {
-        crate::table::ImageShape {
-            height: self.height,
-            width: self.width,
-        }
-    }
-}
-
-impl Default for Geometry {
-    fn default() -> Self {
-        Geometry {
-            height: 137,
-            width: 236,
-            size: 128,
-            pad: 16,
-        }
-    }
-}
 
 /// The ink's bounding box in the kernel's terms: inclusive rows/columns found on the
 /// inner region, later used unchanged as full-image coordinates.
@@ -76,6 +48,8 @@ pub struct Normalization {
 }
 
 impl Normalization {
+    /// From the image itself; the pipeline gets the minimum from [`Scan`] instead.
+    #[cfg(test)]
     pub fn of(raw: &[u8]) -> Self {
         Self::from_min(raw.iter().copied().min().unwrap_or(255))
     }
@@ -176,6 +150,7 @@ impl Scan {
 
 /// Step 3 on its own, for a raw image whose normalization is known; see
 /// [`Scan::ink_box`].
+#[cfg(test)]
 pub fn ink_box(raw: ArrayView2<u8>, normalization: &Normalization) -> Option<InkBox> {
     let (h, w) = raw.dim();
     let raw = raw.as_standard_layout();
@@ -266,7 +241,7 @@ pub fn transform(raw: &[u8], geometry: &Geometry) -> (Vec<u8>, bool) {
     let padded = padded
         .as_slice()
         .expect("freshly made arrays are contiguous");
-    let resized = crate::resize::resize_linear(padded, pw, ph, geometry.size, geometry.size);
+    let resized = super::resize::resize_linear(padded, pw, ph, geometry.size, geometry.size);
     (resized, normalization.constant || ink.is_none())
 }
 

@@ -12,49 +12,79 @@ use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Instant;
 
+mod readahead;
+
 use crossbeam_channel::{bounded, Receiver};
 use rayon::prelude::*;
 
-use crate::archive::{entry_name, image_id_problem, open_sink, Sink};
-use crate::encode::encode_png;
 use crate::error::{Error, Location, Result};
-use crate::readahead::Readahead;
-use crate::rows::PixelRows;
-use crate::steps::{transform, Geometry};
-use crate::table::PixelTable;
+use crate::geometry::Geometry;
+use crate::image::{encode_png, transform};
+use crate::read::{PixelRows, PixelTable};
+use crate::write::{entry_name, image_id_problem, open_sink, Sink};
+use readahead::Readahead;
 
 /// Images transformed per parallel step and sent to the writer as one message.
 const BATCH: usize = 256;
 /// Batches in flight between the workers and the writer.
 const BATCHES_IN_FLIGHT: usize = 8;
 
-/// Everything `convert` needs, validated.
+/// Everything [`convert`] needs. The default has no inputs and no output, the
+/// reference's geometry, all cores, and neither `force` nor `skip_blank`.
 #[derive(Debug, Clone)]
 pub struct ConvertOptions {
+    /// Parquet files, converted in this order.
     pub inputs: Vec<PathBuf>,
+    /// A path ending in `.zip` gives a zip archive, anything else a folder.
     pub output: PathBuf,
+    /// Source shape, output size and padding.
     pub geometry: Geometry,
     /// Worker threads; 1 runs every stage serially, the writing included.
     pub threads: usize,
+    /// Replace an existing output: a zip once the new one is complete; a folder
+    /// that holds only PNGs and `metadata.csv`, built beside it and swapped in.
     pub force: bool,
+    /// Leave blank images (constant, or with no ink) out of the output.
     pub skip_blank: bool,
-    /// Test hook: the worker that transforms this image panics (checks that a
+    /// For the tests: the worker that transforms this image panics (checks that a
     /// panic never leaves an archive that looks complete).
+    #[doc(hidden)]
     pub panic_on_image_id: Option<String>,
+}
+
+impl Default for ConvertOptions {
+    fn default() -> Self {
+        ConvertOptions {
+            inputs: Vec::new(),
+            output: PathBuf::new(),
+            geometry: Geometry::default(),
+            threads: std::thread::available_parallelism().map_or(1, |n| n.get()),
+            force: false,
+            skip_blank: false,
+            panic_on_image_id: None,
+        }
+    }
 }
 
 /// What a run did.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Summary {
+    /// Input files read.
     pub files: usize,
+    /// Images converted (skipped blanks included).
     pub images: u64,
+    /// Images that were constant or had no ink.
     pub blanks: u64,
+    /// Blank images left out (with `skip_blank`).
     pub skipped: u64,
+    /// Bytes of the output: the zip, or the PNGs of a folder.
     pub output_bytes: u64,
+    /// Wall time of the run.
     pub seconds: f64,
 }
 
 impl Summary {
+    /// Images per second of wall time.
     pub fn images_per_second(&self) -> f64 {
         if self.seconds > 0.0 {
             self.images as f64 / self.seconds
@@ -144,7 +174,7 @@ fn open_inputs(options: &ConvertOptions, progress: &dyn Progress) -> Result<Vec<
                 if let Some(message) = image_id_problem(id) {
                     return Err(Error::BadImageId {
                         at: Location {
-                            column: Some(crate::table::ID_COLUMN.into()),
+                            column: Some(crate::read::ID_COLUMN.into()),
                             ..at(path, row, id)
                         },
                         message,

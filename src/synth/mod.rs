@@ -37,13 +37,18 @@ const PANDAS_METADATA: &str = r#"{"index_columns": ["__index_level_0__"], "colum
 /// What to generate.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct SynthOptions {
+    /// Images to write.
     pub rows: usize,
+    /// The same seed gives the same file.
     pub seed: u64,
     /// Number in the first image id (`Train_<first_id>`): files that continue one
     /// another's ids, like the competition's four, can be converted together.
     pub first_id: u64,
+    /// Rows per row group.
     pub row_group_size: usize,
+    /// Image height in pixels.
     pub height: usize,
+    /// Image width in pixels.
     pub width: usize,
 }
 
@@ -1011,7 +1016,7 @@ mod tests {
             width: 20,
         };
         write_synthetic(&path, &options).unwrap();
-        let table = crate::table::PixelTable::open_any_shape(&path).unwrap();
+        let table = crate::read::PixelTable::open_any_shape(&path).unwrap();
         let ids = table.read_ids(2, 10).unwrap();
         assert_eq!(ids, ["Train_50220", "Train_50221"]);
         assert_eq!(table.read_ids(0, 0).unwrap()[0], "Train_50210");

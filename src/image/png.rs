@@ -3,7 +3,7 @@
 //! The images are mostly zero (padding and denoised background) with glyph pixels
 //! of nearly every value, so the coder only codes literals and runs of zeros (a
 //! literal 0, then copies at distance 1), with one Huffman code fixed in advance:
-//! `encode_code.rs`, made by `scripts/png_code_lengths.py` from the output of
+//! `png_code.rs`, made by `scripts/png_code_lengths.py` from the output of
 //! `pixelprep synth --rows 3000 --seed 2026` (a seed no benchmark uses). It
 //! replaced fdeflate (the `png` crate's fast mode): on the synthetic glyphs the
 //! files are 15% smaller (2.12 KB against 2.49 KB) and encoding takes about as
@@ -17,7 +17,7 @@ use std::cell::RefCell;
 
 // Generated: kept as the script writes it.
 #[rustfmt::skip]
-#[path = "encode_code.rs"]
+#[path = "png_code.rs"]
 mod code;
 
 const SIGNATURE: [u8; 8] = [0x89, b'P', b'N', b'G', 0x0D, 0x0A, 0x1A, 0x0A];

@@ -13,27 +13,25 @@ use std::sync::Arc;
 
 use bytes::Bytes;
 use memmap2::{Mmap, UncheckedAdvice};
-use parquet::basic::{Compression, Encoding, Type as PhysicalType};
+use parquet::basic::{Compression, Type as PhysicalType};
 use parquet::column::page::PageReader;
 use parquet::column::reader::{get_column_reader, get_typed_column_reader};
-use parquet::data_type::{ByteArrayType, DataType, Int32Type, Int64Type};
+use parquet::data_type::{ByteArrayType, Int32Type, Int64Type};
 use parquet::errors::ParquetError;
 use parquet::file::metadata::{ParquetMetaData, ParquetMetaDataReader};
 use parquet::file::reader::{ChunkReader, Length};
 use parquet::file::serialized_reader::SerializedPageReader;
-use parquet::schema::types::ColumnDescPtr;
 use rayon::prelude::*;
 
-use crate::decode::{
-    prepare_dictionary_column, ColumnCursor, DictionaryColumn, DictionaryDecodeError,
-};
+use super::dictionary::{prepare_dictionary_column, DictionaryDecodeError};
+use super::rows::{PixelRows, LINE};
 use crate::error::{Error, Location, Result};
-use crate::rows::{PixelRows, LINE};
+use crate::geometry::ImageShape;
 
-/// The name pandas gives a stored index; it is not a pixel column.
-const PANDAS_INDEX_PREFIX: &str = "__index_level_";
-/// The id column's name in the competition files.
-pub const ID_COLUMN: &str = "image_id";
+use super::columns::*;
+use super::layout::*;
+use super::sniff::not_parquet_because;
+
 /// Pixel columns whose file bytes are decoded, then dropped from this process's
 /// memory together (a multiple of [`LINE`]).
 const SPAN_COLUMNS: usize = 2048;
@@ -46,19 +44,6 @@ const STRIP_ROWS: usize = 4096;
 thread_local! {
     /// Each worker's column-major scratch for one strip of a block.
     static BLOCK_SCRATCH: RefCell<Vec<u8>> = const { RefCell::new(Vec::new()) };
-}
-
-/// Image dimensions in pixels.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct ImageShape {
-    pub height: usize,
-    pub width: usize,
-}
-
-impl ImageShape {
-    pub fn pixels(&self) -> usize {
-        self.height * self.width
-    }
 }
 
 /// An opened pixel table whose layout has been checked against an image shape.
@@ -75,29 +60,34 @@ pub struct PixelTable {
 /// What [`PixelTable::describe`] reports without reading any data.
 #[derive(Debug, Clone)]
 pub struct TableLayout {
+    /// Rows (images) in the file.
     pub rows: u64,
+    /// Rows of each row group, in order.
     pub row_group_rows: Vec<u64>,
+    /// Columns in the footer, all kinds.
     pub columns: usize,
+    /// The id column's name.
     pub id_column: String,
+    /// Stored pandas index columns (`__index_level_0__`), which are not pixels.
     pub index_columns: Vec<String>,
+    /// Number of pixel columns.
     pub pixel_columns: usize,
+    /// Name of the first pixel column.
     pub first_pixel_column: String,
+    /// Name of the last pixel column.
     pub last_pixel_column: String,
+    /// The image shape the pixel count suggests: 137 x 236, or a square.
     pub inferred_shape: Option<ImageShape>,
     /// Distinct types of the pixel columns, e.g. `INT32 (UINT_8)`.
     pub pixel_types: Vec<String>,
-    /// Distinct encodings and codecs over all pixel column chunks.
+    /// Distinct encodings over all pixel column chunks.
     pub encodings: Vec<String>,
+    /// Distinct codecs over all pixel column chunks.
     pub compression: Vec<String>,
+    /// The Parquet format version in the footer (1 or 2).
     pub format_version: i32,
+    /// The writer, as the footer names it.
     pub created_by: Option<String>,
-}
-
-fn is_integer(descr: &ColumnDescPtr) -> bool {
-    matches!(
-        descr.physical_type(),
-        PhysicalType::INT32 | PhysicalType::INT64
-    )
 }
 
 impl PixelTable {
@@ -186,18 +176,22 @@ impl PixelTable {
         })
     }
 
+    /// The file it was opened from.
     pub fn path(&self) -> &Path {
         &self.path
     }
 
+    /// Rows in the file.
     pub fn num_rows(&self) -> u64 {
         self.metadata.file_metadata().num_rows().max(0) as u64
     }
 
+    /// Row groups in the file.
     pub fn num_row_groups(&self) -> usize {
         self.metadata.num_row_groups()
     }
 
+    /// Rows in `row_group`.
     pub fn row_group_rows(&self, row_group: usize) -> usize {
         self.metadata.row_group(row_group).num_rows().max(0) as usize
     }
@@ -532,24 +526,6 @@ impl PixelTable {
     }
 }
 
-fn push_unique(list: &mut Vec<String>, item: String) {
-    if !list.contains(&item) {
-        list.push(item);
-    }
-}
-
-fn encoding_name(encoding: Encoding) -> String {
-    encoding.to_string()
-}
-
-/// A column's type as a user would name it, e.g. `INT32 (UINT_8)`.
-pub fn type_name(descr: &ColumnDescPtr) -> String {
-    match descr.converted_type() {
-        parquet::basic::ConvertedType::NONE => descr.physical_type().to_string(),
-        converted => format!("{} ({converted})", descr.physical_type()),
-    }
-}
-
 /// Opens `path` and parses its footer, with errors a user can act on.
 pub fn open_footer(path: &Path) -> Result<(File, ParquetMetaData)> {
     if path.is_dir() {
@@ -577,91 +553,6 @@ pub fn open_footer(path: &Path) -> Result<(File, ParquetMetaData)> {
     Ok((file, metadata))
 }
 
-/// What a file that is not Parquet is, from its first bytes, and what to do about
-/// it; `None` when it starts and ends like Parquet (its footer is then parsed).
-fn not_parquet_because(file: &File) -> Option<(String, String)> {
-    use std::os::unix::fs::FileExt;
-    let len = file.metadata().ok()?.len();
-    let mut head = [0u8; 512];
-    let n = file.read_at(&mut head, 0).ok()?;
-    let head = &head[..n];
-    let mut tail = [0u8; 4];
-    let ends_like_parquet =
-        len >= 12 && file.read_at(&mut tail, len - 4).ok() == Some(4) && &tail == b"PAR1";
-    let download_again = "if it is a partial download, download it again";
-    let (what, advice) = if len == 0 {
-        ("it is empty (0 bytes)", download_again)
-    } else if head.starts_with(b"PAR1") {
-        if ends_like_parquet {
-            return None;
-        }
-        (
-            "it starts like Parquet but has no footer at its end, so it is truncated",
-            download_again,
-        )
-    } else if head.starts_with(b"PK\x03\x04") || head.starts_with(b"PK\x05\x06") {
-        (
-            "it is a zip file",
-            "unzip it and pass the .parquet files inside",
-        )
-    } else if head.starts_with(&[0x1f, 0x8b]) {
-        (
-            "it is gzip-compressed",
-            "decompress it (gunzip) and pass the .parquet file",
-        )
-    } else if head.starts_with(b"ARROW1") {
-        (
-            "it is an Arrow IPC (Feather v2) file, which this version does not read",
-            "rewrite it as Parquet, e.g. pyarrow.parquet.write_table(pyarrow.feather.read_table(path), \"table.parquet\")",
-        )
-    } else if head.starts_with(b"FEA1") {
-        (
-            "it is a Feather v1 file",
-            "rewrite it as Parquet, e.g. pandas.read_feather(path).to_parquet(\"table.parquet\")",
-        )
-    } else if head.starts_with(b"\x93NUMPY") {
-        (
-            "it is a NumPy .npy array",
-            "pass the Parquet pixel table it was made from",
-        )
-    } else if head.starts_with(b"\x89PNG") {
-        ("it is a PNG image", "pass a Parquet pixel table")
-    } else if looks_like_csv(head) {
-        (
-            "it looks like a CSV file",
-            "convert it once, e.g. pandas.read_csv(path).to_parquet(\"table.parquet\"), and pass the .parquet file",
-        )
-    } else if std::str::from_utf8(head).is_ok() || head.iter().all(|b| b.is_ascii()) {
-        ("it is a text file", "pass a Parquet pixel table")
-    } else {
-        (
-            "it does not start with the Parquet marker \"PAR1\"",
-            "check that this is the file you meant; if it is a partial download, download it again",
-        )
-    };
-    Some((what.to_owned(), advice.to_owned()))
-}
-
-/// Text whose first line has commas and whose second line (if any) has as many.
-fn looks_like_csv(head: &[u8]) -> bool {
-    let text = match std::str::from_utf8(head) {
-        Ok(text) => text,
-        // A multi-byte character cut at the end of the sample.
-        Err(e) => std::str::from_utf8(&head[..e.valid_up_to()]).unwrap_or(""),
-    };
-    if text.is_empty()
-        || text
-            .chars()
-            .any(|c| c.is_control() && !matches!(c, '\n' | '\r' | '\t'))
-    {
-        return false;
-    }
-    let mut lines = text.lines();
-    let first = lines.next().unwrap_or("").matches(',').count();
-    let second = lines.next().map(|l| l.matches(',').count());
-    first > 0 && second.is_none_or(|n| n == first || !text.contains('\n'))
-}
-
 /// Checks that every column chunk lies inside the file. A damaged footer can hold
 /// negative offsets, on which the parquet crate panics, or ranges past the end.
 fn check_chunk_ranges(path: &Path, metadata: &ParquetMetaData, file_len: u64) -> Result<()> {
@@ -687,157 +578,6 @@ fn check_chunk_ranges(path: &Path, metadata: &ParquetMetaData, file_len: u64) ->
         }
     }
     Ok(())
-}
-
-/// The image shape a pixel count suggests: the competition's 137 x 236, or a square.
-pub fn infer_shape(pixels: usize) -> Option<ImageShape> {
-    let bengali = ImageShape {
-        height: 137,
-        width: 236,
-    };
-    if pixels == bengali.pixels() {
-        return Some(bengali);
-    }
-    let side = (pixels as f64).sqrt().round() as usize;
-    (side > 0 && side * side == pixels).then_some(ImageShape {
-        height: side,
-        width: side,
-    })
-}
-
-/// The id column: `image_id` if there is one, else the only string column.
-fn find_id_column(metadata: &ParquetMetaData) -> std::result::Result<usize, String> {
-    let schema = metadata.file_metadata().schema_descr();
-    let columns = schema.columns();
-    if let Some(index) = columns.iter().position(|c| c.name() == ID_COLUMN) {
-        if columns[index].physical_type() != PhysicalType::BYTE_ARRAY {
-            return Err(format!(
-                "column {ID_COLUMN:?} has type {} but image ids must be strings",
-                type_name(&columns[index])
-            ));
-        }
-        return Ok(index);
-    }
-    let strings: Vec<usize> = (0..columns.len())
-        .filter(|&i| columns[i].physical_type() == PhysicalType::BYTE_ARRAY)
-        .collect();
-    match strings.as_slice() {
-        [only] => Ok(*only),
-        [] => Err(format!(
-            "has no {ID_COLUMN:?} column and no string column to name the images; add an {ID_COLUMN:?} string column"
-        )),
-        several => Err(format!(
-            "has no {ID_COLUMN:?} column and {} string columns ({}); rename the one holding the ids to {ID_COLUMN:?}",
-            several.len(),
-            several
-                .iter()
-                .map(|&i| format!("{:?}", columns[i].name()))
-                .collect::<Vec<_>>()
-                .join(", ")
-        )),
-    }
-}
-
-/// A bad pixel value found while decoding one column of a row group.
-#[derive(Debug)]
-pub enum PixelFault {
-    Null { row: usize },
-    OutOfRange { row: usize, value: i64 },
-    Parquet(ParquetError),
-}
-
-impl From<ParquetError> for PixelFault {
-    fn from(e: ParquetError) -> Self {
-        PixelFault::Parquet(e)
-    }
-}
-
-/// Any encoding, through the parquet crate's typed column reader.
-fn decode_generic<T>(
-    pages: Box<dyn PageReader>,
-    descr: ColumnDescPtr,
-    out: &mut [u8],
-) -> std::result::Result<(), PixelFault>
-where
-    T: DataType,
-    T::T: Copy + Into<i64>,
-{
-    let rows = out.len();
-    let nullable = descr.max_def_level() > 0;
-    let mut reader = get_typed_column_reader::<T>(get_column_reader(descr, pages));
-    let mut values: Vec<T::T> = Vec::with_capacity(rows);
-    let mut levels: Vec<i16> = Vec::with_capacity(rows);
-    let mut records = 0;
-    while records < rows {
-        let (read, _, _) =
-            reader.read_records(rows - records, Some(&mut levels), None, &mut values)?;
-        if read == 0 {
-            break;
-        }
-        records += read;
-    }
-    if records < rows {
-        return Err(PixelFault::Parquet(ParquetError::EOF(format!(
-            "column has {records} values for {rows} rows"
-        ))));
-    }
-    if nullable {
-        if let Some(row) = levels.iter().position(|&l| l == 0) {
-            return Err(PixelFault::Null { row });
-        }
-    }
-    for (row, (slot, value)) in out.iter_mut().zip(values).enumerate() {
-        let value: i64 = value.into();
-        *slot = u8::try_from(value).map_err(|_| PixelFault::OutOfRange { row, value })?;
-    }
-    Ok(())
-}
-
-/// A pixel column chunk ready to be read in order.
-enum PreparedColumn {
-    /// Boxed: a dictionary is 568 bytes, and most columns are this kind.
-    Dictionary(Box<DictionaryColumn>),
-    /// Read the general way, all at once.
-    Decoded(Vec<u8>),
-}
-
-impl PreparedColumn {
-    fn reader(&self) -> ColumnReader<'_> {
-        match self {
-            PreparedColumn::Dictionary(column) => ColumnReader::Dictionary(column.cursor()),
-            PreparedColumn::Decoded(values) => ColumnReader::Decoded(values),
-        }
-    }
-}
-
-enum ColumnReader<'a> {
-    Dictionary(ColumnCursor<'a>),
-    /// The values not yet read.
-    Decoded(&'a [u8]),
-}
-
-impl ColumnReader<'_> {
-    /// The next `out.len()` pixels.
-    fn read(&mut self, out: &mut [u8]) -> std::result::Result<(), PixelFault> {
-        match self {
-            ColumnReader::Dictionary(reader) => reader.read(out),
-            ColumnReader::Decoded(values) => {
-                let (now, rest) = values.split_at(out.len());
-                out.copy_from_slice(now);
-                *values = rest;
-                Ok(())
-            }
-        }
-    }
-}
-
-/// The mapping as a `Bytes` owner, shared with [`PixelTable::map`].
-struct SharedMap(Arc<Mmap>);
-
-impl AsRef<[u8]> for SharedMap {
-    fn as_ref(&self) -> &[u8] {
-        &self.0
-    }
 }
 
 #[cfg(test)]

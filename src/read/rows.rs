@@ -36,6 +36,7 @@ impl PixelRows {
         self.rows
     }
 
+    /// True when there are no rows.
     pub fn is_empty(&self) -> bool {
         self.rows == 0
     }

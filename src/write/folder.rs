@@ -1,0 +1,249 @@
+//! The folder writer: a flat folder of `<image_id>.png` files, each written under
+//! a temporary name and renamed; with `force`, a whole new folder built beside the
+//! old one and swapped in.
+
+use std::io::{self, Write};
+use std::path::{Path, PathBuf};
+
+use super::{ordinary_file_permissions, write_error, Sink};
+use crate::error::{Error, Result};
+
+/// A flat folder of `<image_id>.png` files.
+///
+/// A new or empty folder is filled in place. With `--force`, a folder that holds
+/// files already is replaced as a whole: the new one is built beside it and the
+/// two are swapped once it is complete, so afterwards it holds exactly this run's
+/// output, and a failed run leaves the old one as it was. Only a folder of what
+/// pixelprep writes is ever replaced (see [`foreign_entry`]).
+pub struct FolderSink {
+    /// Where the files go: the target itself, or the folder built beside it.
+    dir: PathBuf,
+    target: PathBuf,
+    /// The folder built beside the target, while replacing it.
+    staging: Option<tempfile::TempDir>,
+    written: u64,
+    bytes: u64,
+}
+
+/// True for a name pixelprep writes into a folder output: its PNGs, the
+/// metadata table, and its own temporary files.
+fn written_by_pixelprep(name: &str) -> bool {
+    name.ends_with(".png")
+        || name == "metadata.csv"
+        || (name.starts_with(".pixelprep.") && name.ends_with(".partial"))
+}
+
+/// The first entry of `dir` that pixelprep would not have written there: a file
+/// of another kind, a folder or a link. `--force` refuses to replace such a
+/// folder, so a mistyped `-o ~ --force` cannot delete anyone's files.
+pub(crate) fn foreign_entry(dir: &Path) -> io::Result<Option<PathBuf>> {
+    let mut names = Vec::new();
+    for entry in std::fs::read_dir(dir)? {
+        let entry = entry?;
+        let plain_file = entry.file_type()?.is_file();
+        let name = entry.file_name();
+        let ours = plain_file && name.to_str().is_some_and(written_by_pixelprep);
+        if !ours {
+            names.push(entry.path());
+        }
+    }
+    // The first by name, so the message does not depend on the directory's order.
+    names.sort();
+    Ok(names.into_iter().next())
+}
+
+/// `dir` without a trailing slash or `.` parts, made absolute, so that it can be
+/// renamed; `None` when its last part is not a name (`/`, `..`).
+fn nameable(dir: &Path) -> io::Result<Option<PathBuf>> {
+    let absolute = std::path::absolute(dir)?;
+    let named = matches!(
+        absolute.components().next_back(),
+        Some(std::path::Component::Normal(_))
+    );
+    Ok(named.then(|| absolute.components().collect()))
+}
+
+/// Swaps two paths in one step (Linux's `renameat2` with `RENAME_EXCHANGE`).
+/// Called through `syscall`: glibc has no wrapper before 2.28, and the portable
+/// binary needs only 2.17.
+fn exchange(a: &Path, b: &Path) -> io::Result<()> {
+    use std::os::unix::ffi::OsStrExt;
+    let c = |p: &Path| {
+        std::ffi::CString::new(p.as_os_str().as_bytes())
+            .map_err(|_| io::Error::new(io::ErrorKind::InvalidInput, "a path holds a NUL byte"))
+    };
+    let (a, b) = (c(a)?, c(b)?);
+    // SAFETY: both pointers are NUL-terminated strings that outlive the call; the
+    // syscall only reads them.
+    let r = unsafe {
+        libc::syscall(
+            libc::SYS_renameat2,
+            libc::AT_FDCWD,
+            a.as_ptr(),
+            libc::AT_FDCWD,
+            b.as_ptr(),
+            libc::RENAME_EXCHANGE,
+        )
+    };
+    if r == 0 {
+        Ok(())
+    } else {
+        Err(io::Error::last_os_error())
+    }
+}
+
+impl FolderSink {
+    /// Starts writing into `dir`, or into a folder beside it that will replace it
+    /// (`force`, when `dir` holds files already).
+    pub fn create(dir: &Path, force: bool) -> Result<Self> {
+        let mut staging = None;
+        if dir.exists() {
+            if !dir.is_dir() {
+                return Err(write_error(
+                    dir,
+                    io::Error::other(
+                        "it exists and is not a folder; name a folder, or a path ending in .zip",
+                    ),
+                ));
+            }
+            let mut entries = std::fs::read_dir(dir).map_err(|e| write_error(dir, e))?;
+            if entries.next().is_some() {
+                if !force {
+                    return Err(Error::OutputExists {
+                        path: dir.to_path_buf(),
+                    });
+                }
+                staging = Some(Self::stage_beside(dir)?);
+            }
+        }
+        let (staging, target) = match staging {
+            Some((temp, target)) => (Some(temp), target),
+            None => (None, dir.to_path_buf()),
+        };
+        let dir = match &staging {
+            Some(temp) => temp.path().to_path_buf(),
+            None => {
+                std::fs::create_dir_all(dir).map_err(|e| write_error(dir, e))?;
+                target.clone()
+            }
+        };
+        Ok(FolderSink {
+            dir,
+            target,
+            staging,
+            written: 0,
+            bytes: 0,
+        })
+    }
+
+    /// Checks that `dir` may be replaced, and makes the folder that will replace
+    /// it; returns that folder and `dir` as a path that can be renamed.
+    fn stage_beside(dir: &Path) -> Result<(tempfile::TempDir, PathBuf)> {
+        let refuse = |why: &str| Error::ForceRefused {
+            path: dir.to_path_buf(),
+            why: why.to_owned(),
+        };
+        let target = nameable(dir)
+            .map_err(|e| write_error(dir, e))?
+            .ok_or_else(|| {
+                refuse("it has no name of its own to replace; name the folder itself")
+            })?;
+        // `dir` may end in a slash, which follows a link: ask about the name itself.
+        if target
+            .symlink_metadata()
+            .is_ok_and(|m| m.file_type().is_symlink())
+        {
+            return Err(refuse(
+                "it is a symbolic link; name the folder it points to",
+            ));
+        }
+        if let Some(foreign) = foreign_entry(&target).map_err(|e| write_error(dir, e))? {
+            return Err(refuse(&format!(
+                "it holds {}, which pixelprep does not write",
+                foreign.display()
+            )));
+        }
+        let parent = target.parent().unwrap_or(Path::new("/"));
+        let name = target.file_name().unwrap_or_default().to_string_lossy();
+        let staging = tempfile::Builder::new()
+            .prefix(&format!(".{name}."))
+            .suffix(".partial")
+            .tempdir_in(parent)
+            .map_err(|e| write_error(dir, e))?;
+        Ok((staging, target))
+    }
+}
+
+/// Puts the folder at `staged` in the place of `target` and removes the old one.
+fn replace_folder(staged: &Path, target: &Path) -> io::Result<()> {
+    match exchange(staged, target) {
+        Ok(()) => std::fs::remove_dir_all(staged),
+        // File systems without the exchange: two renames, the old folder first
+        // moved aside under a name of ours.
+        Err(e) if matches!(e.raw_os_error(), Some(libc::EINVAL | libc::ENOSYS)) => {
+            let aside = staged.with_extension("old");
+            std::fs::rename(target, &aside)?;
+            if let Err(e) = std::fs::rename(staged, target) {
+                let _ = std::fs::rename(&aside, target);
+                return Err(e);
+            }
+            std::fs::remove_dir_all(&aside)
+        }
+        Err(e) => Err(e),
+    }
+}
+
+impl Sink for FolderSink {
+    fn add(&mut self, name: &str, png: &[u8]) -> io::Result<()> {
+        // Written under a temporary name and renamed, so a killed run never leaves
+        // a truncated PNG under a real image's name.
+        let mut temp = tempfile::Builder::new()
+            .prefix(".pixelprep.")
+            .suffix(".partial")
+            .permissions(ordinary_file_permissions())
+            .tempfile_in(&self.dir)?;
+        // Through the `File`: `NamedTempFile`'s own errors name the temporary path,
+        // which is gone by the time the error is shown.
+        temp.as_file_mut().write_all(png)?;
+        temp.persist(self.dir.join(name)).map_err(|e| e.error)?;
+        self.written += 1;
+        self.bytes += png.len() as u64;
+        Ok(())
+    }
+
+    fn finish(self: Box<Self>) -> io::Result<u64> {
+        let Some(staging) = self.staging else {
+            return Ok(self.bytes);
+        };
+        let target = &self.target;
+        // Files may have appeared in the old folder during the run: check again
+        // right before it goes.
+        if let Some(foreign) = foreign_entry(target)? {
+            return Err(io::Error::other(format!(
+                "{} appeared during the run, so the folder was not replaced; the new images are not kept",
+                foreign.display()
+            )));
+        }
+        // The new folder takes the old one's permissions (a temporary folder is 0700).
+        std::fs::set_permissions(staging.path(), std::fs::metadata(target)?.permissions())?;
+        // Kept: after the swap its path holds the old folder, removed by hand.
+        let staged = staging.keep();
+        if let Err(e) = replace_folder(&staged, target) {
+            // Still ours (the new images) unless the swap happened.
+            if foreign_entry(&staged).is_ok_and(|f| f.is_none()) {
+                let _ = std::fs::remove_dir_all(&staged);
+            }
+            return Err(e);
+        }
+        Ok(self.bytes)
+    }
+
+    fn written(&self) -> u64 {
+        self.written
+    }
+
+    fn keeps_partial_output(&self) -> bool {
+        // A folder built beside the target is removed on failure.
+        self.staging.is_none()
+    }
+}
