@@ -27,6 +27,7 @@ mod geometry;
 mod image;
 mod inspect;
 mod lookup;
+mod os;
 mod pipeline;
 mod read;
 mod synth;

@@ -98,26 +98,10 @@ fn read_ahead(path: &Path, range: Range<u64>, stop: &AtomicBool) {
     let mut offset = range.start;
     while offset < range.end && !stop.load(Ordering::Relaxed) {
         let len = PIECE.min(range.end - offset);
-        advise_will_need(&file, offset, len);
+        crate::os::advise_will_need(&file, offset, len);
         offset += len;
     }
 }
-
-#[cfg(target_os = "linux")]
-fn advise_will_need(file: &std::fs::File, offset: u64, len: u64) {
-    use std::os::fd::AsRawFd;
-    let (Ok(offset), Ok(len)) = (i64::try_from(offset), i64::try_from(len)) else {
-        return;
-    };
-    // SAFETY: advice on a file descriptor we own for the duration of the call; it
-    // never changes the file or this process's memory.
-    unsafe {
-        libc::posix_fadvise(file.as_raw_fd(), offset, len, libc::POSIX_FADV_WILLNEED);
-    }
-}
-
-#[cfg(not(target_os = "linux"))]
-fn advise_will_need(_file: &std::fs::File, _offset: u64, _len: u64) {}
 
 #[cfg(all(test, target_os = "linux"))]
 mod tests {

@@ -12,7 +12,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use bytes::Bytes;
-use memmap2::{Mmap, UncheckedAdvice};
+use memmap2::Mmap;
 use parquet::basic::{Compression, Type as PhysicalType};
 use parquet::column::page::PageReader;
 use parquet::column::reader::{get_column_reader, get_typed_column_reader};
@@ -121,10 +121,8 @@ impl PixelTable {
     pub fn open_any_shape(path: &Path) -> Result<Self> {
         let (file, metadata) = open_footer(path)?;
         let file_len = file.len();
-        // SAFETY: the mapping is read-only and lives as long as the table. Like any
-        // reader, we cannot vouch for a file another process rewrites while we read.
         let map = Arc::new(
-            unsafe { Mmap::map(&file) }.map_err(|source| Error::OpenInput {
+            crate::os::map_read_only(&file).map_err(|source| Error::OpenInput {
                 path: path.to_path_buf(),
                 cause: source,
             })?,
@@ -235,12 +233,7 @@ impl PixelTable {
         let start = start / page * page;
         let end = end.div_ceil(page).saturating_mul(page).min(self.map.len());
         if end > start {
-            // SAFETY: the mapping is a read-only file mapping: dropped pages read the
-            // file again if touched, so no data is lost or changed.
-            let _ = unsafe {
-                self.map
-                    .unchecked_advise_range(UncheckedAdvice::DontNeed, start, end - start)
-            };
+            crate::os::drop_mapped_pages(&self.map, start, end - start);
         }
     }
 

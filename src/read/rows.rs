@@ -319,15 +319,7 @@ fn zeroed_huge(len: usize) -> Vec<u8> {
         let aligned = start.next_multiple_of(HUGE);
         let end = (start + len) / HUGE * HUGE;
         if end > aligned {
-            // SAFETY: advice only, on whole pages inside a live allocation we own;
-            // MADV_HUGEPAGE never changes the memory's contents. Failure is harmless.
-            unsafe {
-                libc::madvise(
-                    aligned as *mut libc::c_void,
-                    end - aligned,
-                    libc::MADV_HUGEPAGE,
-                );
-            }
+            crate::os::advise_huge_pages(&buffer, aligned - start, end - aligned);
         }
     }
     buffer

@@ -63,35 +63,6 @@ fn nameable(dir: &Path) -> io::Result<Option<PathBuf>> {
     Ok(named.then(|| absolute.components().collect()))
 }
 
-/// Swaps two paths in one step (Linux's `renameat2` with `RENAME_EXCHANGE`).
-/// Called through `syscall`: glibc has no wrapper before 2.28, and the portable
-/// binary needs only 2.17.
-fn exchange(a: &Path, b: &Path) -> io::Result<()> {
-    use std::os::unix::ffi::OsStrExt;
-    let c = |p: &Path| {
-        std::ffi::CString::new(p.as_os_str().as_bytes())
-            .map_err(|_| io::Error::new(io::ErrorKind::InvalidInput, "a path holds a NUL byte"))
-    };
-    let (a, b) = (c(a)?, c(b)?);
-    // SAFETY: both pointers are NUL-terminated strings that outlive the call; the
-    // syscall only reads them.
-    let r = unsafe {
-        libc::syscall(
-            libc::SYS_renameat2,
-            libc::AT_FDCWD,
-            a.as_ptr(),
-            libc::AT_FDCWD,
-            b.as_ptr(),
-            libc::RENAME_EXCHANGE,
-        )
-    };
-    if r == 0 {
-        Ok(())
-    } else {
-        Err(io::Error::last_os_error())
-    }
-}
-
 impl FolderSink {
     /// Starts writing into `dir`, or into a folder beside it that will replace it
     /// (`force`, when `dir` holds files already).
@@ -176,7 +147,7 @@ impl FolderSink {
 
 /// Puts the folder at `staged` in the place of `target` and removes the old one.
 fn replace_folder(staged: &Path, target: &Path) -> io::Result<()> {
-    match exchange(staged, target) {
+    match crate::os::exchange_paths(staged, target) {
         Ok(()) => std::fs::remove_dir_all(staged),
         // File systems without the exchange: two renames, the old folder first
         // moved aside under a name of ours.

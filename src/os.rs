@@ -1,0 +1,90 @@
+//! The calls into the operating system that Rust cannot check, each behind a
+//! small safe function with the reason it is sound. (SIMD intrinsics stay beside
+//! the code they speed up: `lookup`, the resize, the transpose.)
+
+use std::fs::File;
+use std::io;
+use std::path::Path;
+
+use memmap2::{Mmap, UncheckedAdvice};
+
+/// Maps `file` read-only.
+pub(crate) fn map_read_only(file: &File) -> io::Result<Mmap> {
+    // SAFETY: the mapping is read-only and its owner keeps it alive as long as it
+    // hands out slices of it. Like any reader, we cannot vouch for a file another
+    // process rewrites while we read it.
+    unsafe { Mmap::map(file) }
+}
+
+/// Drops `len` bytes of `map` from `start` (whole pages) from this process's
+/// memory; the page cache keeps them. Advice only: failure is harmless.
+pub(crate) fn drop_mapped_pages(map: &Mmap, start: usize, len: usize) {
+    // SAFETY: a read-only file mapping: dropped pages read the file again if
+    // touched, so no data is lost or changed.
+    let _ = unsafe { map.unchecked_advise_range(UncheckedAdvice::DontNeed, start, len) };
+}
+
+/// Asks for huge pages for `len` bytes of `buffer` from `offset` (both multiples of
+/// 2 MB from a 2 MB boundary). Advice only: failure is harmless.
+pub(crate) fn advise_huge_pages(buffer: &[u8], offset: usize, len: usize) {
+    assert!(offset
+        .checked_add(len)
+        .is_some_and(|end| end <= buffer.len()));
+    // SAFETY: advice on whole pages inside a live allocation the caller owns (the
+    // assert keeps the range inside it); MADV_HUGEPAGE never changes the contents.
+    unsafe {
+        libc::madvise(
+            buffer.as_ptr().add(offset) as *mut libc::c_void,
+            len,
+            libc::MADV_HUGEPAGE,
+        );
+    }
+}
+
+/// Asks the kernel to read `len` bytes of `file` from `offset` into the page cache
+/// in the background. Advice only: failure is harmless.
+#[cfg(target_os = "linux")]
+pub(crate) fn advise_will_need(file: &std::fs::File, offset: u64, len: u64) {
+    use std::os::fd::AsRawFd;
+    let (Ok(offset), Ok(len)) = (i64::try_from(offset), i64::try_from(len)) else {
+        return;
+    };
+    // SAFETY: advice on a file descriptor we own for the duration of the call; it
+    // never changes the file or this process's memory.
+    unsafe {
+        libc::posix_fadvise(file.as_raw_fd(), offset, len, libc::POSIX_FADV_WILLNEED);
+    }
+}
+
+/// Elsewhere there is no such advice: the reads come when the pages are touched.
+#[cfg(not(target_os = "linux"))]
+pub(crate) fn advise_will_need(_file: &std::fs::File, _offset: u64, _len: u64) {}
+
+/// Swaps two paths in one step (Linux's `renameat2` with `RENAME_EXCHANGE`).
+/// Called through `syscall`: glibc has no wrapper before 2.28, and the portable
+/// binary needs only 2.17.
+pub(crate) fn exchange_paths(a: &Path, b: &Path) -> io::Result<()> {
+    use std::os::unix::ffi::OsStrExt;
+    let c = |p: &Path| {
+        std::ffi::CString::new(p.as_os_str().as_bytes())
+            .map_err(|_| io::Error::new(io::ErrorKind::InvalidInput, "a path holds a NUL byte"))
+    };
+    let (a, b) = (c(a)?, c(b)?);
+    // SAFETY: both pointers are NUL-terminated strings that outlive the call; the
+    // syscall only reads them.
+    let r = unsafe {
+        libc::syscall(
+            libc::SYS_renameat2,
+            libc::AT_FDCWD,
+            a.as_ptr(),
+            libc::AT_FDCWD,
+            b.as_ptr(),
+            libc::RENAME_EXCHANGE,
+        )
+    };
+    if r == 0 {
+        Ok(())
+    } else {
+        Err(io::Error::last_os_error())
+    }
+}
