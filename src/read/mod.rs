@@ -2,7 +2,8 @@
 //! the id, which are pixels), and a row group at a time is decoded into rows of
 //! pixels, in parallel over columns.
 //!
-//! - [`parquet`]: the table, its checks, its ids, and the parallel decode in strips;
+//! - [`parquet`]: the table, its checks and its ids; [`decode`]: a row group's
+//!   pixels, decoded in parallel in strips;
 //! - [`layout`]: which column is what;
 //! - [`columns`] and [`dictionary`]: one column's pages, with the fast path for
 //!   dictionary-encoded pixels;
@@ -10,6 +11,7 @@
 //! - [`sniff`]: what a file that is not Parquet is.
 
 pub mod columns;
+pub mod decode;
 pub mod dictionary;
 pub mod layout;
 pub mod parquet;
