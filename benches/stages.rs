@@ -39,7 +39,7 @@ fn decode(c: &mut Criterion) {
         },
     )
     .unwrap();
-    let table = PixelTable::open(&path, g.shape()).unwrap();
+    let table = PixelTable::open(&path, g.shape(), None).unwrap();
     let ids = table.read_ids(0, 0).unwrap();
     let mut group = c.benchmark_group("decode");
     group.throughput(Throughput::Elements(rows as u64));

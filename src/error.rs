@@ -115,6 +115,15 @@ pub enum Error {
         cause: parquet::errors::ParquetError,
     },
 
+    /// An Arrow IPC (Feather) file cannot be decoded: damaged or truncated.
+    #[error("{at}: not a readable Arrow IPC file: {why}; if it is a partial download, download it again")]
+    CorruptIpc {
+        /// Where: the file, and the row where known.
+        at: Location,
+        /// What is wrong.
+        why: String,
+    },
+
     /// A table's columns do not fit (pixel count, id column, column types).
     #[error("{at}: {message}")]
     Layout {

@@ -20,7 +20,7 @@ use rayon::prelude::*;
 use crate::error::{Error, Location, Result};
 use crate::geometry::Geometry;
 use crate::image::{encode_png, transform};
-use crate::read::{PixelRows, PixelTable};
+use crate::read::{PixelRows, PixelSource};
 use crate::write::{entry_name, image_id_problem, open_sink, Sink};
 use readahead::Readahead;
 
@@ -46,6 +46,9 @@ pub struct ConvertOptions {
     pub force: bool,
     /// Leave blank images (constant, or with no ink) out of the output.
     pub skip_blank: bool,
+    /// The column holding the image ids, when it is not `image_id` (and not the
+    /// only string column).
+    pub id_column: Option<String>,
     /// For the tests: the worker that transforms this image panics (checks that a
     /// panic never leaves an archive that looks complete).
     #[doc(hidden)]
@@ -61,6 +64,7 @@ impl Default for ConvertOptions {
             threads: std::thread::available_parallelism().map_or(1, |n| n.get()),
             force: false,
             skip_blank: false,
+            id_column: None,
             panic_on_image_id: None,
         }
     }
@@ -116,7 +120,7 @@ struct Input {
     ids: Vec<Vec<String>>,
     /// The table as opened for the checks, kept only when it is the sole input:
     /// parsing its footer again took 40 ms.
-    table: Option<PixelTable>,
+    table: Option<Box<dyn PixelSource>>,
     /// The file bytes of each row group's pixels, to read ahead.
     spans: Vec<Range<u64>>,
 }
@@ -153,16 +157,16 @@ fn open_inputs(options: &ConvertOptions, progress: &dyn Progress) -> Result<Vec<
     check_each_input_once(&options.inputs)?;
     let mut inputs = Vec::with_capacity(options.inputs.len());
     for (input, path) in options.inputs.iter().enumerate() {
-        let table = PixelTable::open(path, shape)?;
+        let table = crate::read::open(path, shape, options.id_column.as_deref())?;
         if table.num_rows() == 0 {
             progress.warn(&format!(
                 "{}: has no rows; it adds nothing to the output",
                 path.display()
             ));
         }
-        let mut ids = Vec::with_capacity(table.num_row_groups());
+        let mut ids = Vec::with_capacity(table.num_parts());
         let mut first_row = 0u64;
-        for rg in 0..table.num_row_groups() {
+        for rg in 0..table.num_parts() {
             let group_ids = table.read_ids(rg, first_row)?;
             for (i, id) in group_ids.iter().enumerate() {
                 let row = first_row + i as u64;
@@ -196,8 +200,8 @@ fn open_inputs(options: &ConvertOptions, progress: &dyn Progress) -> Result<Vec<
         inputs.push(Input {
             path: path.clone(),
             ids,
-            spans: (0..table.num_row_groups())
-                .map(|rg| table.row_group_span(rg))
+            spans: (0..table.num_parts())
+                .map(|rg| table.part_span(rg))
                 .collect(),
             table: (options.inputs.len() == 1).then_some(table),
         });
@@ -313,6 +317,7 @@ pub fn convert(
         })?;
 
     let geometry = options.geometry;
+    let id_column = options.id_column.clone();
     let skip_blank = options.skip_blank;
     let panic_on = options.panic_on_image_id.as_deref();
 
@@ -337,10 +342,10 @@ pub fn convert(
             // checked above) must still have the rows that were checked.
             let table = match input.table.take() {
                 Some(table) => table,
-                None => PixelTable::open(&input.path, geometry.shape())?,
+                None => crate::read::open(&input.path, geometry.shape(), id_column.as_deref())?,
             };
-            let groups: Vec<usize> = (0..table.num_row_groups())
-                .map(|rg| table.row_group_rows(rg))
+            let groups: Vec<usize> = (0..table.num_parts())
+                .map(|rg| table.part_rows(rg))
                 .collect();
             if groups != input.ids.iter().map(Vec::len).collect::<Vec<_>>() {
                 return Err(Error::Layout {

@@ -192,7 +192,7 @@ mod tests {
             width,
         };
         write_synthetic(&path, &options).unwrap();
-        let table = PixelTable::open(&path, ImageShape { height, width }).unwrap();
+        let table = PixelTable::open(&path, ImageShape { height, width }, None).unwrap();
         let mut first_row = 0;
         for rg in 0..table.num_row_groups() {
             let ids = table.read_ids(rg, first_row as u64).unwrap();

@@ -24,6 +24,8 @@ use parquet::file::serialized_reader::SerializedPageReader;
 use crate::error::{Error, Location, Result};
 use crate::geometry::ImageShape;
 
+use super::rows::PixelRows;
+
 use super::columns::*;
 use super::layout::*;
 use super::sniff::not_parquet_because;
@@ -37,14 +39,21 @@ pub struct PixelTable {
     pub(super) metadata: ParquetMetaData,
     pub(super) id_column: usize,
     pub(super) pixel_columns: Vec<usize>,
+    pub(super) metadata_columns: Vec<usize>,
+    /// The schema as the layout sees it.
+    pub(super) columns: Vec<ColumnInfo>,
 }
 
 /// What [`PixelTable::describe`] reports without reading any data.
 #[derive(Debug, Clone)]
 pub struct TableLayout {
+    /// The file format, e.g. `Parquet format version 1` or `Arrow IPC file`.
+    pub format: String,
+    /// What the file's parts are called: `row group` or `record batch`.
+    pub part_kind: &'static str,
     /// Rows (images) in the file.
     pub rows: u64,
-    /// Rows of each row group, in order.
+    /// Rows of each row group (or record batch), in order.
     pub row_group_rows: Vec<u64>,
     /// Columns in the footer, all kinds.
     pub columns: usize,
@@ -52,6 +61,9 @@ pub struct TableLayout {
     pub id_column: String,
     /// Stored pandas index columns (`__index_level_0__`), which are not pixels.
     pub index_columns: Vec<String>,
+    /// Columns that are neither the id, the pixels nor a stored index (labels,
+    /// text, floats), with their types.
+    pub metadata_columns: Vec<(String, String)>,
     /// Number of pixel columns.
     pub pixel_columns: usize,
     /// Name of the first pixel column.
@@ -66,41 +78,55 @@ pub struct TableLayout {
     pub encodings: Vec<String>,
     /// Distinct codecs over all pixel column chunks.
     pub compression: Vec<String>,
-    /// The Parquet format version in the footer (1 or 2).
-    pub format_version: i32,
     /// The writer, as the footer names it.
     pub created_by: Option<String>,
+}
+
+impl super::PixelSource for PixelTable {
+    fn num_rows(&self) -> u64 {
+        self.num_rows()
+    }
+    fn num_parts(&self) -> usize {
+        self.num_row_groups()
+    }
+    fn part_rows(&self, part: usize) -> usize {
+        self.row_group_rows(part)
+    }
+    fn part_span(&self, part: usize) -> std::ops::Range<u64> {
+        self.row_group_span(part)
+    }
+    fn pixel_count(&self) -> usize {
+        self.pixel_columns.len()
+    }
+    fn read_ids(&self, part: usize, first_row: u64) -> Result<Vec<String>> {
+        self.read_ids(part, first_row)
+    }
+    fn read_pixels(
+        &self,
+        part: usize,
+        first_row: u64,
+        ids: &[String],
+        out: &mut PixelRows,
+    ) -> Result<()> {
+        self.read_pixels(part, first_row, ids, out)
+    }
+    fn describe(&self) -> TableLayout {
+        self.describe()
+    }
 }
 
 impl PixelTable {
     /// Opens `path`, reads its footer, finds the id and pixel columns and checks
     /// that there are `shape.pixels()` of them.
-    pub fn open(path: &Path, shape: ImageShape) -> Result<Self> {
-        let table = Self::open_any_shape(path)?;
-        let found = table.pixel_columns.len();
-        if found != shape.pixels() {
-            let hint = match infer_shape(found) {
-                Some(s) if s != shape => format!(
-                    "; these look like {} x {} images: pass --height {} --width {}",
-                    s.height, s.width, s.height, s.width
-                ),
-                _ => "; pass the --height and --width of these images".to_string(),
-            };
-            return Err(Error::Layout {
-                at: Location::file(path),
-                message: format!(
-                    "has {found} pixel columns but --height {} x --width {} needs {}{hint}",
-                    shape.height,
-                    shape.width,
-                    shape.pixels(),
-                ),
-            });
-        }
+    pub fn open(path: &Path, shape: ImageShape, id_column: Option<&str>) -> Result<Self> {
+        let table = Self::open_any_shape(path, id_column)?;
+        super::check_pixel_count(path, table.pixel_columns.len(), shape)?;
         Ok(table)
     }
 
-    /// Opens `path` and finds the id and pixel columns, whatever their count.
-    pub fn open_any_shape(path: &Path) -> Result<Self> {
+    /// Opens `path` and finds the id and pixel columns, whatever their count. The id
+    /// column is `id_column` if given (see [`classify`]).
+    pub fn open_any_shape(path: &Path, id_column: Option<&str>) -> Result<Self> {
         let (file, metadata) = open_footer(path)?;
         let file_len = file.len();
         let map = Arc::new(
@@ -109,50 +135,29 @@ impl PixelTable {
                 cause: source,
             })?,
         );
-        let schema = metadata.file_metadata().schema_descr();
         let here = || Location::file(path);
 
-        let id_column = find_id_column(&metadata).map_err(|message| Error::Layout {
-            at: here(),
-            message,
+        let columns = parquet_columns(&metadata);
+        let classified = classify(&columns, id_column).map_err(|(column, message)| {
+            let at = here();
+            Error::Layout {
+                at: match column {
+                    Some(c) => at.with_column(&columns[c].name),
+                    None => at,
+                },
+                message,
+            }
         })?;
         check_chunk_ranges(path, &metadata, file_len)?;
-
-        let mut pixel_columns = Vec::with_capacity(schema.num_columns());
-        for (index, descr) in schema.columns().iter().enumerate() {
-            if index == id_column || descr.name().starts_with(PANDAS_INDEX_PREFIX) {
-                continue;
-            }
-            if descr.max_rep_level() > 0 {
-                return Err(Error::Layout {
-                    at: here().with_column(descr.name()),
-                    message: "is a nested (repeated) column; pixel tables need one flat integer column per pixel".into(),
-                });
-            }
-            if !is_integer(descr) {
-                return Err(Error::Layout {
-                    at: here().with_column(descr.name()),
-                    message: format!(
-                        "has type {} but pixel columns must be integers 0..255; convert the table to integer pixels first",
-                        type_name(descr)
-                    ),
-                });
-            }
-            pixel_columns.push(index);
-        }
-        if pixel_columns.is_empty() {
-            return Err(Error::Layout {
-                at: here(),
-                message: "has no pixel columns (integer columns besides the id and a pandas index); is this a pixel table?".into(),
-            });
-        }
         Ok(PixelTable {
             path: path.to_path_buf(),
             data: Bytes::from_owner(SharedMap(map.clone())),
             map,
             metadata,
-            id_column,
-            pixel_columns,
+            id_column: classified.id,
+            pixel_columns: classified.pixels,
+            metadata_columns: classified.metadata,
+            columns,
         })
     }
 
@@ -333,6 +338,21 @@ impl PixelTable {
             .last()
             .expect("a table has pixel columns");
         TableLayout {
+            format: format!(
+                "Parquet format version {}",
+                self.metadata.file_metadata().version()
+            ),
+            part_kind: "row group",
+            metadata_columns: self
+                .metadata_columns
+                .iter()
+                .map(|&c| {
+                    (
+                        self.columns[c].name.clone(),
+                        self.columns[c].type_name.clone(),
+                    )
+                })
+                .collect(),
             rows: self.num_rows(),
             row_group_rows: (0..self.num_row_groups())
                 .map(|rg| self.row_group_rows(rg) as u64)
@@ -352,7 +372,6 @@ impl PixelTable {
             pixel_types,
             encodings,
             compression,
-            format_version: self.metadata.file_metadata().version(),
             created_by: self
                 .metadata
                 .file_metadata()

@@ -79,6 +79,36 @@ impl PixelRows {
     }
 
     /// A handle for writing disjoint blocks of columns from several threads.
+    /// Fills columns `columns` of every row, in parallel over blocks of [`LINE`]
+    /// columns and strips of `strip_rows` rows: `fill(first_column, rows, out)`
+    /// writes the block's columns column-major into `out` (one `rows.len()` run per
+    /// column). The safe way to use [`RowsWriter`].
+    pub(crate) fn fill_columns<E: Send>(
+        &mut self,
+        columns: Range<usize>,
+        strip_rows: usize,
+        fill: impl Fn(usize, Range<usize>, &mut [u8]) -> Result<(), E> + Sync,
+    ) -> Result<(), E> {
+        assert!(columns.start.is_multiple_of(LINE) && columns.end <= self.row_len);
+        let rows = self.rows;
+        let writer = self.writer();
+        let blocks: Vec<usize> = columns.clone().step_by(LINE).collect();
+        blocks.into_par_iter().try_for_each(|first| {
+            let width = (columns.end - first).min(LINE);
+            let mut scratch = vec![0u8; width * strip_rows.min(rows).max(1)];
+            for start in (0..rows).step_by(strip_rows.max(1)) {
+                let strip = start..(start + strip_rows).min(rows);
+                let block = &mut scratch[..width * strip.len()];
+                fill(first, strip.clone(), block)?;
+                // SAFETY: `self` is borrowed mutably for this whole call and not
+                // touched otherwise; each task owns one block's columns, and one
+                // task writes all its strips.
+                unsafe { writer.write_block(block, strip, first) };
+            }
+            Ok(())
+        })
+    }
+
     pub(crate) fn writer(&mut self) -> RowsWriter {
         RowsWriter {
             // SAFETY: `start` is inside the buffer (it holds `LINE` spare bytes).

@@ -35,15 +35,10 @@ pub(crate) fn not_parquet_because(file: &File) -> Option<(String, String)> {
             "it is gzip-compressed",
             "decompress it (gunzip) and pass the .parquet file",
         )
-    } else if head.starts_with(b"ARROW1") {
-        (
-            "it is an Arrow IPC (Feather v2) file, which this version does not read",
-            "rewrite it as Parquet, e.g. pyarrow.parquet.write_table(pyarrow.feather.read_table(path), \"table.parquet\")",
-        )
     } else if head.starts_with(b"FEA1") {
         (
-            "it is a Feather v1 file",
-            "rewrite it as Parquet, e.g. pandas.read_feather(path).to_parquet(\"table.parquet\")",
+            "it is a Feather v1 file, which only old pyarrow versions wrote",
+            "rewrite it as Feather v2: pyarrow.feather.write_feather(pyarrow.feather.read_table(path), \"table.feather\"), or as Parquet",
         )
     } else if head.starts_with(b"\x93NUMPY") {
         (

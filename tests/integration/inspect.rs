@@ -11,7 +11,7 @@ fn inspect_reports_the_competition_layout_of_the_sample() {
         "image size    137 x 236 (the Bengali.AI layout, the default)",
         "pixel type    INT32 (UINT_8)",
         "encodings     PLAIN_DICTIONARY, RLE; compression SNAPPY",
-        "format        version 1",
+        "format        Parquet format version 1",
     ] {
         assert!(out.contains(expected), "missing {expected:?} in:\n{out}");
     }

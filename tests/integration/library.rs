@@ -11,9 +11,7 @@ fn options(output: std::path::PathBuf, threads: usize) -> ConvertOptions {
         output,
         geometry: Geometry::default(),
         threads,
-        force: false,
-        skip_blank: false,
-        panic_on_image_id: None,
+        ..ConvertOptions::default()
     }
 }
 

@@ -14,4 +14,5 @@ mod convert;
 mod errors;
 mod inspect;
 mod library;
+mod producers;
 mod resize_fixtures;

@@ -32,6 +32,8 @@ pub struct BenchOptions {
     pub temp_dir: PathBuf,
     /// Rounds of one serial and one parallel pass, in alternating order.
     pub rounds: usize,
+    /// The id column, when it is not `image_id`.
+    pub id_column: Option<String>,
 }
 
 /// One timed run.
@@ -139,7 +141,8 @@ impl BenchReport {
 pub fn run_bench(options: &BenchOptions) -> io::Result<BenchReport> {
     let mut largest = 0;
     for path in &options.inputs {
-        let layout = pixelprep::inspect(path).map_err(io::Error::other)?;
+        let layout =
+            pixelprep::inspect(path, options.id_column.as_deref()).map_err(io::Error::other)?;
         let rows = layout.row_group_rows.iter().copied().max().unwrap_or(0);
         largest = largest.max(rows * layout.pixel_columns as u64);
     }
@@ -231,6 +234,12 @@ fn run_once(
             &g.width.to_string(),
         ])
         .args(["--size", &g.size.to_string(), "--pad", &g.pad.to_string()])
+        .args(
+            options
+                .id_column
+                .iter()
+                .flat_map(|c| ["--id-column", c.as_str()]),
+        )
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
         .stderr(Stdio::inherit());

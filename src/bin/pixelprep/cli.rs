@@ -81,6 +81,9 @@ pub struct BenchArgs {
     #[arg(long, value_name = "N", default_value_t = 3, value_parser = clap::value_parser!(u16).range(1..=100))]
     pub rounds: u16,
 
+    #[command(flatten)]
+    pub id: IdColumnArg,
+
     /// Print the results as JSON.
     #[arg(long)]
     pub json: bool,
@@ -99,6 +102,7 @@ impl BenchArgs {
             threads: self.threads.map_or_else(default_threads, usize::from),
             temp_dir: self.temp_dir.clone().unwrap_or_else(std::env::temp_dir),
             rounds: usize::from(self.rounds),
+            id_column: self.id.id_column.clone(),
         }
     }
 }
@@ -167,6 +171,17 @@ pub struct InspectArgs {
     /// Check the pixel columns against this image width (with --height).
     #[arg(long, requires = "height", value_parser = clap::value_parser!(u32).range(1..=65535))]
     pub width: Option<u32>,
+
+    #[command(flatten)]
+    pub id: IdColumnArg,
+}
+
+#[derive(Debug, Args)]
+pub struct IdColumnArg {
+    /// The column holding the image ids [default: "image_id", else the only string
+    /// column that is not a pixel].
+    #[arg(long, value_name = "NAME")]
+    pub id_column: Option<String>,
 }
 
 impl InspectArgs {
@@ -194,6 +209,9 @@ pub struct ConvertArgs {
 
     #[command(flatten)]
     pub geometry: GeometryArgs,
+
+    #[command(flatten)]
+    pub id: IdColumnArg,
 
     /// Replace an existing output. A zip is replaced once the new one is complete;
     /// a folder is built beside the old one and swapped with it, so it then holds
@@ -294,6 +312,7 @@ impl ConvertArgs {
             threads: self.threads.map_or_else(default_threads, usize::from),
             force: self.force,
             skip_blank: self.skip_blank,
+            id_column: self.id.id_column.clone(),
             panic_on_image_id: self.panic_on_image_id.clone(),
         }
     }

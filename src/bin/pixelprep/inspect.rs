@@ -1,5 +1,5 @@
 //! `pixelprep inspect`: the report on what a pixel table holds and how pixelprep
-//! would read it, from [`pixelprep::inspect`] (the footer alone).
+//! would read it, from [`pixelprep::inspect`] (the footer or schema alone).
 
 use std::fmt::Write;
 use std::path::Path;
@@ -13,9 +13,10 @@ pub fn render(path: &Path, layout: &TableLayout, shape: Option<ImageShape>) -> S
     let _ = writeln!(out, "{}", path.display());
     let _ = writeln!(
         out,
-        "  rows          {} in {} row group{} ({})",
+        "  rows          {} in {} {}{} ({})",
         layout.rows,
         groups,
+        layout.part_kind,
         if groups == 1 { "" } else { "s" },
         summarize_groups(&layout.row_group_rows)
     );
@@ -33,6 +34,14 @@ pub fn render(path: &Path, layout: &TableLayout, shape: Option<ImageShape>) -> S
         layout.first_pixel_column,
         layout.last_pixel_column
     );
+    if !layout.metadata_columns.is_empty() {
+        let columns: Vec<String> = layout
+            .metadata_columns
+            .iter()
+            .map(|(name, kind)| format!("{name:?} ({kind})"))
+            .collect();
+        let _ = writeln!(out, "  metadata      {}", columns.join(", "));
+    }
     let size = match (shape, layout.inferred_shape) {
         (Some(s), _) if s.pixels() == layout.pixel_columns => {
             format!("{} x {} (as given)", s.height, s.width)
@@ -66,8 +75,8 @@ pub fn render(path: &Path, layout: &TableLayout, shape: Option<ImageShape>) -> S
     );
     let _ = writeln!(
         out,
-        "  format        version {}{}",
-        layout.format_version,
+        "  format        {}{}",
+        layout.format,
         layout
             .created_by
             .as_deref()

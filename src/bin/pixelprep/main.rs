@@ -108,7 +108,7 @@ fn run(cli: Cli, cancel: &AtomicBool) -> anyhow::Result<()> {
         Command::Inspect(args) => {
             let mut failed = 0;
             for path in &args.inputs {
-                match inspect(path) {
+                match inspect(path, args.id.id_column.as_deref()) {
                     Ok(layout) => print!("{}", render(path, &layout, args.shape())),
                     Err(e) => {
                         eprintln!("error: {}", error_chain(&e.into()));

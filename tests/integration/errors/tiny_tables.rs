@@ -14,7 +14,7 @@ fn tiny_tables_have_the_layouts_the_tests_rely_on() {
     let layout = |t: TinyTable| {
         let path = dir.path().join("t.parquet");
         t.write(&path);
-        PixelTable::open(&path, shape).unwrap().describe()
+        PixelTable::open(&path, shape, None).unwrap().describe()
     };
     let dict = layout(table().rows(10).row_group_size(4));
     assert_eq!(dict.row_group_rows, [4, 4, 2]);
@@ -22,7 +22,7 @@ fn tiny_tables_have_the_layouts_the_tests_rely_on() {
         dict.encodings.iter().any(|e| e.ends_with("_DICTIONARY")),
         "{dict:?}"
     );
-    assert_eq!(dict.format_version, 1);
+    assert_eq!(dict.format, "Parquet format version 1");
     assert!(format!("{dict:?}").contains("INT32"), "{dict:?}");
     assert_eq!(dict.id_column, "image_id");
     assert_eq!(dict.pixel_columns, H * W);
@@ -34,7 +34,7 @@ fn tiny_tables_have_the_layouts_the_tests_rely_on() {
         "{plain:?}"
     );
     let v2 = layout(table().format_v2(true));
-    assert_eq!(v2.format_version, 2);
+    assert_eq!(v2.format, "Parquet format version 2");
     assert!(v2.encodings.iter().any(|e| e == "RLE_DICTIONARY"), "{v2:?}");
     let int64 = layout(
         table()

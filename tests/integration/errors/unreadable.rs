@@ -73,12 +73,16 @@ fn other_files_as_input_are_named_for_what_their_first_bytes_show() {
         (
             "table.feather",
             b"ARROW1\0\0rest".to_vec(),
-            &["Arrow IPC (Feather v2)", "rewrite it"],
+            &[
+                "not a readable Arrow IPC file",
+                "no footer",
+                "download it again",
+            ],
         ),
         (
             "old.feather",
             b"FEA1rest".to_vec(),
-            &["Feather v1", "read_feather"],
+            &["Feather v1", "write_feather"],
         ),
         (
             "table.parquet.gz",

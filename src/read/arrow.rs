@@ -1,0 +1,615 @@
+//! Feather v2 / Arrow IPC input: the file format (`ARROW1`, as
+//! `pyarrow.feather.write_feather` and `DataFrame.to_feather` write it) and the
+//! stream format, uncompressed or with lz4 or zstd buffers.
+//!
+//! The file is mapped and its messages are walked once at opening, which gives
+//! the schema and where each record batch lies (a file holds the same messages
+//! as a stream, plus a footer that is not needed). A record batch is the unit of
+//! memory, as a row group is for Parquet: its pixel columns are decoded a span at
+//! a time (only those buffers: the decoder skips the others), transposed into
+//! rows, and dropped. Uncompressed buffers are slices of the mapped file, never
+//! copies; the pages of each span are dropped from this process's memory once
+//! transposed.
+
+use std::ops::Range;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use arrow_array::cast::AsArray;
+use arrow_array::types::{
+    Int16Type, Int32Type, Int64Type, Int8Type, UInt16Type, UInt32Type, UInt64Type, UInt8Type,
+};
+use arrow_array::{Array, ArrayRef, RecordBatch};
+use arrow_buffer::Buffer;
+use arrow_ipc::reader::FileDecoder;
+use arrow_ipc::{Block, MessageHeader, MetadataVersion};
+use arrow_schema::{ArrowError, DataType, SchemaRef};
+use bytes::Bytes;
+use memmap2::Mmap;
+
+use super::columns::SharedMap;
+use super::layout::{classify, infer_shape, Classified, ColumnInfo, ColumnKind};
+use super::rows::{PixelRows, LINE};
+use super::{PixelSource, TableLayout};
+use crate::error::{Error, Location, Result};
+
+/// Pixel columns decoded at a time: the decoded span, not the whole batch, is
+/// what a compressed batch costs in memory beside its rows.
+const SPAN_COLUMNS: usize = 2048;
+/// Rows per strip of the transpose (as for Parquet, it stays in the core's cache).
+const STRIP_ROWS: usize = 4096;
+
+/// The stream format's marker before each message (absent before 0.15).
+const CONTINUATION: [u8; 4] = [0xff; 4];
+
+/// True when `path` starts like an Arrow IPC file or stream.
+pub(crate) fn looks_like_arrow(path: &Path) -> bool {
+    use std::io::Read;
+    let mut head = [0u8; 8];
+    let Ok(mut file) = std::fs::File::open(path) else {
+        return false;
+    };
+    let n = file.read(&mut head).unwrap_or(0);
+    head[..n].starts_with(b"ARROW1") || (n == 8 && head[..4] == CONTINUATION)
+}
+
+/// One record batch: its message, rows, and the bytes it spans in the file.
+struct Part {
+    block: Block,
+    rows: usize,
+    span: Range<u64>,
+}
+
+/// An opened Arrow IPC table whose layout has been checked.
+pub struct ArrowTable {
+    path: PathBuf,
+    /// The whole file, mapped: uncompressed arrays are slices of it.
+    data: Buffer,
+    map: Arc<Mmap>,
+    schema: SchemaRef,
+    version: MetadataVersion,
+    dictionaries: Vec<Block>,
+    parts: Vec<Part>,
+    columns: Vec<ColumnInfo>,
+    classified: Classified,
+    /// A file (`ARROW1`) or a stream.
+    is_file: bool,
+    /// The buffers' codec, if compressed.
+    codec: Option<String>,
+}
+
+fn column_kind(data_type: &DataType) -> ColumnKind {
+    match data_type {
+        DataType::Int8
+        | DataType::Int16
+        | DataType::Int32
+        | DataType::Int64
+        | DataType::UInt8
+        | DataType::UInt16
+        | DataType::UInt32
+        | DataType::UInt64 => ColumnKind::Integer,
+        DataType::Utf8 | DataType::LargeUtf8 | DataType::Utf8View => ColumnKind::String,
+        t if t.is_nested() => ColumnKind::Nested,
+        _ => ColumnKind::Other,
+    }
+}
+
+/// What the walk over a file's messages found.
+struct Messages {
+    schema: SchemaRef,
+    version: MetadataVersion,
+    dictionaries: Vec<Block>,
+    parts: Vec<Part>,
+    codec: Option<String>,
+}
+
+/// The schema, dictionaries and record batches of an IPC file or stream; `Err`
+/// says what is wrong. A file is read from its footer (some writers, polars
+/// among them, put no schema message before the batches); a stream by walking
+/// its messages.
+fn walk_messages(data: &[u8]) -> std::result::Result<Messages, String> {
+    if data.starts_with(b"ARROW1") {
+        read_footer(data)
+    } else {
+        walk_stream(data)
+    }
+}
+
+fn truncated(at: usize) -> String {
+    format!("the file ends inside the message at byte {at}, so it is truncated")
+}
+
+/// The message of `block` and its rows and codec.
+fn batch_of(data: &[u8], block: &Block) -> std::result::Result<(usize, Option<String>), String> {
+    let at = usize::try_from(block.offset()).map_err(|_| truncated(0))?;
+    let meta_len = usize::try_from(block.metaDataLength()).map_err(|_| truncated(at))?;
+    let body = usize::try_from(block.bodyLength()).map_err(|_| truncated(at))?;
+    at.checked_add(meta_len)
+        .and_then(|e| e.checked_add(body))
+        .filter(|&e| e <= data.len() && meta_len >= 8)
+        .ok_or_else(|| truncated(at))?;
+    let meta = &data[at..at + meta_len];
+    let meta = if meta[..4] == CONTINUATION {
+        &meta[8..]
+    } else {
+        &meta[4..]
+    };
+    let message = arrow_ipc::root_as_message(meta)
+        .map_err(|e| format!("the record batch at byte {at} is not readable ({e})"))?;
+    let batch = message
+        .header_as_record_batch()
+        .ok_or_else(|| format!("the block at byte {at} is not a record batch"))?;
+    let rows = usize::try_from(batch.length())
+        .map_err(|_| format!("the record batch at byte {at} has a negative length"))?;
+    let codec = batch.compression().map(|c| format!("{:?}", c.codec()));
+    Ok((rows, codec))
+}
+
+/// An IPC file: `ARROW1`, the messages, the footer, its length and `ARROW1`.
+fn read_footer(data: &[u8]) -> std::result::Result<Messages, String> {
+    let no_footer = || "it has no footer at its end, so it is truncated".to_string();
+    if data.len() < 18 || !data.ends_with(b"ARROW1") {
+        return Err(no_footer());
+    }
+    let trailer = data.len() - 10;
+    let footer_len =
+        arrow_ipc::reader::read_footer_length(data[trailer..].try_into().expect("10 bytes"))
+            .map_err(|_| no_footer())?;
+    let footer_start = trailer
+        .checked_sub(footer_len)
+        .filter(|&s| s >= 8)
+        .ok_or_else(no_footer)?;
+    let footer = arrow_ipc::root_as_footer(&data[footer_start..trailer])
+        .map_err(|e| format!("its footer is not readable ({e})"))?;
+    let schema = footer.schema().ok_or("its footer has no schema")?;
+    let schema = arrow_ipc::convert::try_fb_to_schema(schema)
+        .map_err(|e| format!("the schema is not readable ({e})"))?;
+    let dictionaries: Vec<Block> = footer.dictionaries().iter().flatten().copied().collect();
+    let mut parts = Vec::new();
+    let mut codec = None;
+    for block in footer.recordBatches().iter().flatten() {
+        let (rows, batch_codec) = batch_of(data, block)?;
+        codec = codec.or(batch_codec);
+        let start = block.offset() as u64;
+        let end = start + block.metaDataLength() as u64 + block.bodyLength() as u64;
+        parts.push(Part {
+            block: *block,
+            rows,
+            span: start..end,
+        });
+    }
+    Ok(Messages {
+        schema: Arc::new(schema),
+        version: footer.version(),
+        dictionaries,
+        parts,
+        codec,
+    })
+}
+
+/// An IPC stream: messages, each with its length (after a continuation marker
+/// since 0.15), until the end marker or the end of the data.
+fn walk_stream(data: &[u8]) -> std::result::Result<Messages, String> {
+    let mut at = 0;
+    let mut schema = None;
+    let mut dictionaries = Vec::new();
+    let mut parts = Vec::new();
+    let mut codec = None;
+    loop {
+        if at + 4 > data.len() {
+            if at < data.len() {
+                return Err(truncated(at));
+            }
+            break; // a stream may end without its end marker
+        }
+        let word = |i: usize| u32::from_le_bytes(data[i..i + 4].try_into().expect("4 bytes"));
+        let (prefix, meta_len) = if data[at..at + 4] == CONTINUATION {
+            if at + 8 > data.len() {
+                return Err(truncated(at));
+            }
+            (8, word(at + 4) as usize)
+        } else {
+            (4, word(at) as usize)
+        };
+        if meta_len == 0 {
+            break; // the end-of-stream marker
+        }
+        let meta_end = at
+            .checked_add(prefix + meta_len)
+            .filter(|&end| end <= data.len() && meta_len <= i32::MAX as usize)
+            .ok_or_else(|| truncated(at))?;
+        let message = arrow_ipc::root_as_message(&data[at + prefix..meta_end])
+            .map_err(|e| format!("the message at byte {at} is not readable ({e})"))?;
+        let body = usize::try_from(message.bodyLength())
+            .ok()
+            .filter(|&b| meta_end.checked_add(b).is_some_and(|end| end <= data.len()))
+            .ok_or_else(|| truncated(at))?;
+        let block = Block::new(at as i64, (prefix + meta_len) as i32, body as i64);
+        match message.header_type() {
+            MessageHeader::Schema => {
+                let fb = message
+                    .header_as_schema()
+                    .ok_or("the schema message is not readable")?;
+                let parsed = arrow_ipc::convert::try_fb_to_schema(fb)
+                    .map_err(|e| format!("the schema is not readable ({e})"))?;
+                schema = Some((Arc::new(parsed), message.version()));
+            }
+            MessageHeader::DictionaryBatch => dictionaries.push(block),
+            MessageHeader::RecordBatch => {
+                let (rows, batch_codec) = batch_of(data, &block)?;
+                codec = codec.or(batch_codec);
+                parts.push(Part {
+                    block,
+                    rows,
+                    span: at as u64..(meta_end + body) as u64,
+                });
+            }
+            other => return Err(format!("unexpected message {other:?} at byte {at}")),
+        }
+        at = meta_end + body;
+    }
+    let (schema, version) = schema.ok_or("it has no schema message")?;
+    Ok(Messages {
+        schema,
+        version,
+        dictionaries,
+        parts,
+        codec,
+    })
+}
+
+impl ArrowTable {
+    /// Opens `path`, walks its messages and finds the id and pixel columns.
+    pub fn open(path: &Path, id_column: Option<&str>) -> Result<Self> {
+        let file = std::fs::File::open(path).map_err(|cause| Error::OpenInput {
+            path: path.to_path_buf(),
+            cause,
+        })?;
+        let map = Arc::new(
+            crate::os::map_read_only(&file).map_err(|cause| Error::OpenInput {
+                path: path.to_path_buf(),
+                cause,
+            })?,
+        );
+        let data = Buffer::from(Bytes::from_owner(SharedMap(map.clone())));
+        let messages = walk_messages(&data).map_err(|why| Error::CorruptIpc {
+            at: Location::file(path),
+            why,
+        })?;
+        let columns: Vec<ColumnInfo> = messages
+            .schema
+            .fields()
+            .iter()
+            .map(|f| ColumnInfo {
+                name: f.name().clone(),
+                kind: column_kind(f.data_type()),
+                type_name: f.data_type().to_string(),
+            })
+            .collect();
+        let classified = classify(&columns, id_column).map_err(|(column, message)| {
+            let at = Location::file(path);
+            Error::Layout {
+                at: match column {
+                    Some(c) => at.with_column(&columns[c].name),
+                    None => at,
+                },
+                message,
+            }
+        })?;
+        Ok(ArrowTable {
+            path: path.to_path_buf(),
+            is_file: data.starts_with(b"ARROW1"),
+            data,
+            map,
+            schema: messages.schema,
+            version: messages.version,
+            dictionaries: messages.dictionaries,
+            parts: messages.parts,
+            columns,
+            classified,
+            codec: messages.codec,
+        })
+    }
+
+    fn corrupt(&self, at: Location, cause: ArrowError) -> Error {
+        Error::CorruptIpc {
+            at,
+            why: format!("cannot decode the record batch ({cause})"),
+        }
+    }
+
+    /// Columns `projection` of record batch `part`, in that order.
+    fn read_columns(&self, part: usize, projection: Vec<usize>) -> Result<RecordBatch> {
+        let at = || {
+            let first: u64 = self.parts[..part].iter().map(|p| p.rows as u64).sum();
+            Location::file(&self.path).with_row(first)
+        };
+        let mut decoder =
+            FileDecoder::new(self.schema.clone(), self.version).with_projection(projection);
+        for block in &self.dictionaries {
+            let buffer = self.message_bytes(block);
+            decoder
+                .read_dictionary(block, &buffer)
+                .map_err(|e| self.corrupt(at(), e))?;
+        }
+        let block = &self.parts[part].block;
+        decoder
+            .read_record_batch(block, &self.message_bytes(block))
+            .map_err(|e| self.corrupt(at(), e))?
+            .ok_or_else(|| Error::CorruptIpc {
+                at: at(),
+                why: "a record batch message holds no batch".into(),
+            })
+    }
+
+    fn message_bytes(&self, block: &Block) -> Buffer {
+        self.data.slice_with_length(
+            block.offset() as usize,
+            block.metaDataLength() as usize + block.bodyLength() as usize,
+        )
+    }
+
+    /// Drops the mapped pages that `arrays` point into from this process's memory
+    /// (the page cache keeps them); decoded copies are freed with the arrays.
+    fn release(&self, arrays: &[ArrayRef]) {
+        let base = self.map.as_ptr() as usize;
+        let (mut start, mut end) = (usize::MAX, 0);
+        for array in arrays {
+            for buffer in array.to_data().buffers() {
+                let at = buffer.as_ptr() as usize;
+                if at >= base && at + buffer.len() <= base + self.map.len() {
+                    start = start.min(at - base);
+                    end = end.max(at - base + buffer.len());
+                }
+            }
+        }
+        if end > start {
+            let page = 4096;
+            let start = start / page * page;
+            let end = end.div_ceil(page).saturating_mul(page).min(self.map.len());
+            crate::os::drop_mapped_pages(&self.map, start, end - start);
+        }
+    }
+}
+
+/// `array` as bytes 0..255 into `out`, or the first row that is null or out of
+/// range, with its value.
+fn copy_pixels(
+    array: &dyn Array,
+    rows: Range<usize>,
+    out: &mut [u8],
+) -> std::result::Result<(), (usize, Option<i64>)> {
+    if array.null_count() > 0 {
+        if let Some(row) = rows.clone().find(|&r| array.is_null(r)) {
+            return Err((row, None));
+        }
+    }
+    macro_rules! narrow {
+        ($t:ty) => {{
+            let values = &array.as_primitive::<$t>().values()[rows.clone()];
+            for (i, (o, &v)) in out.iter_mut().zip(values).enumerate() {
+                let wide = v as i64;
+                if !(0..=255).contains(&wide) {
+                    return Err((rows.start + i, Some(wide)));
+                }
+                *o = wide as u8;
+            }
+        }};
+    }
+    match array.data_type() {
+        DataType::UInt8 => out.copy_from_slice(&array.as_primitive::<UInt8Type>().values()[rows]),
+        DataType::Int8 => narrow!(Int8Type),
+        DataType::Int16 => narrow!(Int16Type),
+        DataType::UInt16 => narrow!(UInt16Type),
+        DataType::Int32 => narrow!(Int32Type),
+        DataType::UInt32 => narrow!(UInt32Type),
+        DataType::Int64 => narrow!(Int64Type),
+        DataType::UInt64 => {
+            let values = &array.as_primitive::<UInt64Type>().values()[rows.clone()];
+            for (i, (o, &v)) in out.iter_mut().zip(values).enumerate() {
+                if v > 255 {
+                    return Err((rows.start + i, Some(i64::try_from(v).unwrap_or(i64::MAX))));
+                }
+                *o = v as u8;
+            }
+        }
+        other => unreachable!("pixel columns are checked to be integers, found {other}"),
+    }
+    Ok(())
+}
+
+impl PixelSource for ArrowTable {
+    fn num_rows(&self) -> u64 {
+        self.parts.iter().map(|p| p.rows as u64).sum()
+    }
+
+    fn num_parts(&self) -> usize {
+        self.parts.len()
+    }
+
+    fn part_rows(&self, part: usize) -> usize {
+        self.parts[part].rows
+    }
+
+    fn part_span(&self, part: usize) -> Range<u64> {
+        self.parts[part].span.clone()
+    }
+
+    fn pixel_count(&self) -> usize {
+        self.classified.pixels.len()
+    }
+
+    fn read_ids(&self, part: usize, first_row: u64) -> Result<Vec<String>> {
+        let id = self.classified.id;
+        let batch = self.read_columns(part, vec![id])?;
+        let column = batch.column(0);
+        let at = |row: usize| {
+            Location::file(&self.path)
+                .with_row(first_row + row as u64)
+                .with_column(&self.columns[id].name)
+        };
+        if let Some(row) = (0..column.len()).find(|&r| column.is_null(r)) {
+            return Err(Error::BadImageId {
+                at: at(row),
+                message: "is null; every row needs an image id".into(),
+            });
+        }
+        let ids: Vec<String> = match column.data_type() {
+            DataType::Utf8 => column
+                .as_string::<i32>()
+                .iter()
+                .flatten()
+                .map(str::to_owned)
+                .collect(),
+            DataType::LargeUtf8 => column
+                .as_string::<i64>()
+                .iter()
+                .flatten()
+                .map(str::to_owned)
+                .collect(),
+            DataType::Utf8View => column
+                .as_string_view()
+                .iter()
+                .flatten()
+                .map(str::to_owned)
+                .collect(),
+            other => unreachable!("the id column is checked to be text, found {other}"),
+        };
+        Ok(ids)
+    }
+
+    fn read_pixels(
+        &self,
+        part: usize,
+        first_row: u64,
+        ids: &[String],
+        out: &mut PixelRows,
+    ) -> Result<()> {
+        let rows = self.parts[part].rows;
+        let pixels = &self.classified.pixels;
+        out.reshape(rows, pixels.len());
+        for (span_index, span) in pixels.chunks(SPAN_COLUMNS).enumerate() {
+            let first_column = span_index * SPAN_COLUMNS;
+            let batch = self.read_columns(part, span.to_vec())?;
+            let arrays = batch.columns();
+            let fault = out.fill_columns(
+                first_column..first_column + span.len(),
+                STRIP_ROWS,
+                |first, strip, block| {
+                    let width = block.len() / strip.len().max(1);
+                    for c in 0..width {
+                        let k = first - first_column + c;
+                        let chunk = &mut block[c * strip.len()..(c + 1) * strip.len()];
+                        copy_pixels(arrays[k].as_ref(), strip.clone(), chunk)
+                            .map_err(|(row, value)| (k, row, value))?;
+                    }
+                    Ok(())
+                },
+            );
+            if let Err((k, row, value)) = fault {
+                let at = Location::file(&self.path)
+                    .with_row(first_row + row as u64)
+                    .with_image_id(ids.get(row).cloned().unwrap_or_default())
+                    .with_column(&self.columns[span[k]].name);
+                return Err(Error::BadPixel {
+                    at,
+                    message: match value {
+                        None => "is null; pixels must be 8-bit grayscale values".into(),
+                        Some(v) => format!(
+                            "has value {v}, outside 0..255; pixels must be 8-bit grayscale values"
+                        ),
+                    },
+                });
+            }
+            self.release(arrays);
+        }
+        debug_assert!(LINE.is_power_of_two());
+        Ok(())
+    }
+
+    fn describe(&self) -> TableLayout {
+        let names = |list: &[usize]| {
+            list.iter()
+                .map(|&c| self.columns[c].name.clone())
+                .collect::<Vec<_>>()
+        };
+        let mut pixel_types: Vec<String> = Vec::new();
+        for &c in &self.classified.pixels {
+            let t = &self.columns[c].type_name;
+            if !pixel_types.contains(t) {
+                pixel_types.push(t.clone());
+            }
+        }
+        let pixels = &self.classified.pixels;
+        TableLayout {
+            format: format!(
+                "Arrow IPC {} ({}), metadata {:?}",
+                if self.is_file { "file" } else { "stream" },
+                if self.is_file {
+                    "Feather v2"
+                } else {
+                    "no footer"
+                },
+                self.version
+            ),
+            part_kind: "record batch",
+            rows: self.num_rows(),
+            row_group_rows: self.parts.iter().map(|p| p.rows as u64).collect(),
+            columns: self.columns.len(),
+            id_column: self.columns[self.classified.id].name.clone(),
+            index_columns: names(&self.classified.index),
+            metadata_columns: self
+                .classified
+                .metadata
+                .iter()
+                .map(|&c| {
+                    (
+                        self.columns[c].name.clone(),
+                        self.columns[c].type_name.clone(),
+                    )
+                })
+                .collect(),
+            pixel_columns: pixels.len(),
+            first_pixel_column: self.columns[pixels[0]].name.clone(),
+            last_pixel_column: self.columns[*pixels.last().expect("a table has pixel columns")]
+                .name
+                .clone(),
+            inferred_shape: infer_shape(pixels.len()),
+            pixel_types,
+            encodings: vec!["Arrow IPC buffers".into()],
+            compression: vec![self.codec.clone().unwrap_or_else(|| "UNCOMPRESSED".into())],
+            created_by: None,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn why(data: &[u8]) -> String {
+        match walk_messages(data) {
+            Ok(_) => panic!("accepted"),
+            Err(why) => why,
+        }
+    }
+
+    #[test]
+    fn truncated_and_foreign_bytes_are_refused_with_a_reason() {
+        assert!(why(b"ARROW1\0\0").contains("no footer"));
+        assert!(why(b"ARROW1\0\0\xff\xff\xff\xff\x10\0\0\0abcARROW1").contains("truncated"));
+        assert!(why(b"\xff\xff\xff\xff\x10\0\0\0abc").contains("truncated"));
+        assert!(why(b"\xff\xff\xff\xff\0\0\0\0").contains("no schema"));
+    }
+
+    #[test]
+    fn wide_integers_are_checked_into_bytes() {
+        let array = arrow_array::Int64Array::from(vec![0, 255, 7, 300]);
+        let mut out = [0u8; 3];
+        copy_pixels(&array, 0..3, &mut out).unwrap();
+        assert_eq!(out, [0, 255, 7]);
+        assert_eq!(copy_pixels(&array, 1..4, &mut out), Err((3, Some(300))));
+        let nulls = arrow_array::UInt8Array::from(vec![Some(1), None]);
+        assert_eq!(copy_pixels(&nulls, 0..2, &mut [0; 2]), Err((1, None)));
+    }
+}
