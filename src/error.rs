@@ -115,6 +115,17 @@ pub enum Error {
         cause: parquet::errors::ParquetError,
     },
 
+    /// A table uses a feature pixelprep does not read (a codec, an encoding).
+    #[error("{at}: {what} is not supported; {advice}")]
+    Unsupported {
+        /// Where: the file, and the column where known.
+        at: Location,
+        /// The feature, e.g. `compression LZO`.
+        what: String,
+        /// How to rewrite the file.
+        advice: String,
+    },
+
     /// An Arrow IPC (Feather) file cannot be decoded: damaged or truncated.
     #[error("{at}: not a readable Arrow IPC file: {why}; if it is a partial download, download it again")]
     CorruptIpc {
@@ -258,7 +269,31 @@ fn cleanup_note(path: &std::path::Path, written: Option<u64>) -> String {
     }
 }
 
+/// How to rewrite a table in a form every reader takes.
+pub(crate) const REWRITE_ADVICE: &str = "rewrite the file with snappy or zstd, e.g. pyarrow.parquet.write_table(pyarrow.parquet.read_table(path), \"table.parquet\", compression=\"zstd\")";
+
 impl Error {
+    /// A failure of the parquet crate while reading data at `at`: a feature it does
+    /// not have is named as such, anything else is a damaged file.
+    pub(crate) fn from_parquet(at: Location, cause: parquet::errors::ParquetError) -> Error {
+        use parquet::errors::ParquetError;
+        match cause {
+            ParquetError::NYI(what) => Error::Unsupported {
+                at,
+                what,
+                advice: REWRITE_ADVICE.into(),
+            },
+            ParquetError::General(ref message) if message.contains("Disabled feature") => {
+                Error::Unsupported {
+                    at,
+                    what: message.clone(),
+                    advice: REWRITE_ADVICE.into(),
+                }
+            }
+            cause => Error::Corrupt { at, cause },
+        }
+    }
+
     /// True when the run was stopped by Ctrl-C or SIGTERM (exit code 130), also when
     /// the interruption is reported with the count of images already written.
     pub fn is_interrupted(&self) -> bool {

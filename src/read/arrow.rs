@@ -26,6 +26,7 @@ use arrow_ipc::{Block, MessageHeader, MetadataVersion};
 use arrow_schema::{ArrowError, DataType, SchemaRef};
 use bytes::Bytes;
 use memmap2::Mmap;
+use rayon::prelude::*;
 
 use super::columns::SharedMap;
 use super::layout::{classify, infer_shape, Classified, ColumnInfo, ColumnKind};
@@ -36,6 +37,9 @@ use crate::error::{Error, Location, Result};
 /// Pixel columns decoded at a time: the decoded span, not the whole batch, is
 /// what a compressed batch costs in memory beside its rows.
 const SPAN_COLUMNS: usize = 2048;
+/// Pixel columns one task decodes: each decode walks the whole schema to skip
+/// the other columns' buffers, so not too few.
+const DECODE_COLUMNS: usize = 256;
 /// Rows per strip of the transpose (as for Parquet, it stays in the core's cache).
 const STRIP_ROWS: usize = 4096;
 
@@ -142,6 +146,33 @@ fn batch_of(data: &[u8], block: &Block) -> std::result::Result<(usize, Option<St
     let rows = usize::try_from(batch.length())
         .map_err(|_| format!("the record batch at byte {at} has a negative length"))?;
     let codec = batch.compression().map(|c| format!("{:?}", c.codec()));
+    // The decoder trusts these; a damaged file must not make it slice past the
+    // body or allocate what a length prefix claims.
+    let body_at = at + meta_len;
+    let damaged =
+        |what: &str| format!("the record batch at byte {at} {what}, so the file is damaged");
+    let most = (rows as u64 + 1).saturating_mul(4096);
+    for buffer in batch.buffers().iter().flatten() {
+        let (offset, length) = (buffer.offset(), buffer.length());
+        let inside = offset >= 0
+            && length >= 0
+            && (offset as u64)
+                .checked_add(length as u64)
+                .is_some_and(|end| end <= body as u64);
+        if !inside {
+            return Err(damaged("places a buffer outside its body"));
+        }
+        if codec.is_some() && length > 0 {
+            if length < 8 {
+                return Err(damaged("has a compressed buffer without its length"));
+            }
+            let from = body_at + offset as usize;
+            let claimed = i64::from_le_bytes(data[from..from + 8].try_into().expect("8 bytes"));
+            if claimed != -1 && !(0..=most as i64).contains(&claimed) {
+                return Err(damaged("claims an impossible decompressed size"));
+            }
+        }
+    }
     Ok((rows, codec))
 }
 
@@ -349,24 +380,19 @@ impl ArrowTable {
         )
     }
 
-    /// Drops the mapped pages that `arrays` point into from this process's memory
-    /// (the page cache keeps them); decoded copies are freed with the arrays.
-    fn release(&self, arrays: &[ArrayRef]) {
-        let base = self.map.as_ptr() as usize;
-        let (mut start, mut end) = (usize::MAX, 0);
-        for array in arrays {
-            for buffer in array.to_data().buffers() {
-                let at = buffer.as_ptr() as usize;
-                if at >= base && at + buffer.len() <= base + self.map.len() {
-                    start = start.min(at - base);
-                    end = end.max(at - base + buffer.len());
-                }
-            }
-        }
+    /// Drops `part`'s bytes of the mapped file from this process's memory; the page
+    /// cache keeps them, and the next span's buffers are mapped again as it reads
+    /// them. Otherwise the mapped file would count in full towards peak memory,
+    /// beside the decoded rows.
+    fn release(&self, part: usize) {
+        let span = &self.parts[part].span;
+        let page = 4096;
+        let start = span.start as usize / page * page;
+        let end = (span.end as usize)
+            .div_ceil(page)
+            .saturating_mul(page)
+            .min(self.map.len());
         if end > start {
-            let page = 4096;
-            let start = start / page * page;
-            let end = end.div_ceil(page).saturating_mul(page).min(self.map.len());
             crate::os::drop_mapped_pages(&self.map, start, end - start);
         }
     }
@@ -490,8 +516,12 @@ impl PixelSource for ArrowTable {
         out.reshape(rows, pixels.len());
         for (span_index, span) in pixels.chunks(SPAN_COLUMNS).enumerate() {
             let first_column = span_index * SPAN_COLUMNS;
-            let batch = self.read_columns(part, span.to_vec())?;
-            let arrays = batch.columns();
+            // Decoded (decompressed) in parallel, a slice of the span per task.
+            let slices: Vec<RecordBatch> = span
+                .par_chunks(DECODE_COLUMNS)
+                .map(|columns| self.read_columns(part, columns.to_vec()))
+                .collect::<Result<_>>()?;
+            let arrays: Vec<&ArrayRef> = slices.iter().flat_map(|b| b.columns()).collect();
             let fault = out.fill_columns(
                 first_column..first_column + span.len(),
                 STRIP_ROWS,
@@ -521,7 +551,9 @@ impl PixelSource for ArrowTable {
                     },
                 });
             }
-            self.release(arrays);
+            drop(arrays);
+            drop(slices);
+            self.release(part);
         }
         debug_assert!(LINE.is_power_of_two());
         Ok(())

@@ -164,10 +164,10 @@ impl PixelTable {
                     "has value {value}, outside 0..255; pixels must be 8-bit grayscale values"
                 ),
             },
-            PixelFault::Parquet(source) => Error::Corrupt {
-                at: Location::file(&self.path).with_column(self.column_name(column)),
-                cause: source,
-            },
+            PixelFault::Parquet(source) => Error::from_parquet(
+                Location::file(&self.path).with_column(self.column_name(column)),
+                source,
+            ),
         }
     }
 }

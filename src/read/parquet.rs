@@ -262,10 +262,7 @@ impl PixelTable {
             .schema_descr()
             .column(self.id_column);
         let at = || Location::file(&self.path).with_column(descr.name());
-        let corrupt = |source| Error::Corrupt {
-            at: at().with_row(first_row),
-            cause: source,
-        };
+        let corrupt = |source| Error::from_parquet(at().with_row(first_row), source);
         let pages = self
             .page_reader(
                 Arc::new(self.data.clone()),
@@ -413,6 +410,14 @@ pub fn open_footer(path: &Path) -> Result<(File, ParquetMetaData)> {
 fn check_chunk_ranges(path: &Path, metadata: &ParquetMetaData, file_len: u64) -> Result<()> {
     for (rg_index, rg) in metadata.row_groups().iter().enumerate() {
         for chunk in rg.columns() {
+            // Named before any data is read, not as damage found while decoding.
+            if chunk.compression() == Compression::LZO {
+                return Err(Error::Unsupported {
+                    at: Location::file(path).with_column(chunk.column_descr().name()),
+                    what: "compression LZO".into(),
+                    advice: crate::error::REWRITE_ADVICE.into(),
+                });
+            }
             let start = chunk
                 .dictionary_page_offset()
                 .unwrap_or_else(|| chunk.data_page_offset());
@@ -433,4 +438,54 @@ fn check_chunk_ranges(path: &Path, metadata: &ParquetMetaData, file_len: u64) ->
         }
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use parquet::file::metadata::{ColumnChunkMetaData, FileMetaData, RowGroupMetaData};
+    use parquet::schema::parser::parse_message_type;
+    use parquet::schema::types::SchemaDescriptor;
+
+    #[test]
+    fn an_lzo_column_is_named_as_unsupported_not_as_damage() {
+        let schema = parse_message_type("message t { required int32 a; }").unwrap();
+        let schema = Arc::new(SchemaDescriptor::new(Arc::new(schema)));
+        let chunk = ColumnChunkMetaData::builder(schema.column(0))
+            .set_compression(Compression::LZO)
+            .set_data_page_offset(4)
+            .set_total_compressed_size(10)
+            .build()
+            .unwrap();
+        let group = RowGroupMetaData::builder(schema.clone())
+            .set_num_rows(1)
+            .set_column_metadata(vec![chunk])
+            .build()
+            .unwrap();
+        let file = FileMetaData::new(1, 1, None, None, schema, None);
+        let metadata = ParquetMetaData::new(file, vec![group]);
+        let error = check_chunk_ranges(Path::new("t.parquet"), &metadata, 100).unwrap_err();
+        let message = error.to_string();
+        assert!(matches!(error, Error::Unsupported { .. }), "{message}");
+        assert!(
+            message.starts_with("t.parquet, column \"a\": compression LZO is not supported; rewrite the file with snappy or zstd"),
+            "{message}"
+        );
+    }
+
+    #[test]
+    fn missing_features_of_the_parquet_crate_are_not_called_damage() {
+        let at = Location::file("t.parquet");
+        let nyi = Error::from_parquet(at.clone(), ParquetError::NYI("encoding BIT_PACKED".into()));
+        assert!(
+            nyi.to_string()
+                .contains("encoding BIT_PACKED is not supported"),
+            "{nyi}"
+        );
+        let damaged = Error::from_parquet(at, ParquetError::EOF("short page".into()));
+        assert!(
+            damaged.to_string().contains("damaged or truncated"),
+            "{damaged}"
+        );
+    }
 }

@@ -104,3 +104,72 @@ fn every_producer_gives_the_reference_pixels() {
         );
     }
 }
+
+#[test]
+fn feather_v1_is_refused_with_how_to_rewrite_it() {
+    let fixture = manifest()
+        .into_iter()
+        .find(|f| f["expected"] == "error: feather v1")
+        .expect("a Feather v1 fixture");
+    let input = fixtures().join(fixture["file"].as_str().unwrap());
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("out.zip");
+    let run = pixelprep(convert_args(
+        &[&input],
+        &out,
+        &fixture_args(&fixture)
+            .iter()
+            .map(String::as_str)
+            .collect::<Vec<_>>(),
+    ));
+    assert_eq!(run.status.code(), Some(1));
+    let err = stderr(&run);
+    assert!(
+        err.contains("it is a Feather v1 file") && err.contains("write_feather"),
+        "{err}"
+    );
+    assert!(!out.exists());
+}
+
+#[test]
+fn inspect_lists_the_label_columns_with_their_types() {
+    for (file, expected) in [
+        (
+            "labels_between.parquet",
+            &[
+                "format        Parquet format version",
+                "\"grapheme_root\" (INT64)",
+                "\"grapheme\" (BYTE_ARRAY (UTF8))",
+            ][..],
+        ),
+        (
+            "labels.feather",
+            &[
+                "format        Arrow IPC file (Feather v2)",
+                "\"grapheme_root\" (Int64)",
+                "\"grapheme\" (Utf8)",
+                "compression LZ4_FRAME",
+            ],
+        ),
+        (
+            "labels_prefixed.parquet",
+            &[
+                "id \"name\"",
+                "480 pixel columns \"pixel0\"..\"pixel479\"",
+                "metadata      \"label\" (INT64)",
+            ],
+        ),
+        (
+            "arrow_stream.arrows",
+            &["format        Arrow IPC stream", "in 7 record batches"],
+        ),
+    ] {
+        let out = pixelprep_ok(["inspect".as_ref(), fixtures().join(file).as_os_str()]);
+        for fragment in expected {
+            assert!(
+                out.contains(fragment),
+                "{file}: {fragment:?} missing in\n{out}"
+            );
+        }
+    }
+}

@@ -17,7 +17,11 @@ pub fn render(path: &Path, layout: &TableLayout, shape: Option<ImageShape>) -> S
         layout.rows,
         groups,
         layout.part_kind,
-        if groups == 1 { "" } else { "s" },
+        match (groups, layout.part_kind.ends_with(['s', 'h'])) {
+            (1, _) => "",
+            (_, true) => "es",
+            _ => "s",
+        },
         summarize_groups(&layout.row_group_rows)
     );
     let index = if layout.index_columns.is_empty() {
