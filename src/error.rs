@@ -118,12 +118,12 @@ pub enum Error {
     /// A table uses a feature pixelprep does not read (a codec, an encoding).
     #[error("{at}: {what} is not supported; {advice}")]
     Unsupported {
-        /// Where: the file, and the column where known.
-        at: Location,
+        /// Where: the file, and the column where known (boxed: errors stay small).
+        at: Box<Location>,
         /// The feature, e.g. `compression LZO`.
         what: String,
         /// How to rewrite the file.
-        advice: String,
+        advice: &'static str,
     },
 
     /// An Arrow IPC (Feather) file cannot be decoded: damaged or truncated.
@@ -279,15 +279,15 @@ impl Error {
         use parquet::errors::ParquetError;
         match cause {
             ParquetError::NYI(what) => Error::Unsupported {
-                at,
+                at: Box::new(at),
                 what,
-                advice: REWRITE_ADVICE.into(),
+                advice: REWRITE_ADVICE,
             },
             ParquetError::General(ref message) if message.contains("Disabled feature") => {
                 Error::Unsupported {
-                    at,
+                    at: Box::new(at),
                     what: message.clone(),
-                    advice: REWRITE_ADVICE.into(),
+                    advice: REWRITE_ADVICE,
                 }
             }
             cause => Error::Corrupt { at, cause },

@@ -413,9 +413,9 @@ fn check_chunk_ranges(path: &Path, metadata: &ParquetMetaData, file_len: u64) ->
             // Named before any data is read, not as damage found while decoding.
             if chunk.compression() == Compression::LZO {
                 return Err(Error::Unsupported {
-                    at: Location::file(path).with_column(chunk.column_descr().name()),
+                    at: Box::new(Location::file(path).with_column(chunk.column_descr().name())),
                     what: "compression LZO".into(),
-                    advice: crate::error::REWRITE_ADVICE.into(),
+                    advice: crate::error::REWRITE_ADVICE,
                 });
             }
             let start = chunk
