@@ -307,6 +307,10 @@ impl ArrowTable {
             at: Location::file(path),
             why,
         })?;
+        // The walk touched every buffer's length prefix, and the kernel mapped the
+        // pages around each: drop them, or they would all count towards peak
+        // memory beside the first batch's rows.
+        crate::os::drop_mapped_pages(&map, 0, map.len());
         let columns: Vec<ColumnInfo> = messages
             .schema
             .fields()

@@ -10,7 +10,7 @@ use parquet::basic::{Compression, Type as PhysicalType};
 use parquet::data_type::{Int32Type, Int64Type};
 use rayon::prelude::*;
 
-use super::dictionary::{prepare_dictionary_column, DictionaryDecodeError};
+use super::dictionary::{prepare_dictionary_column, DictionaryDecodeError, RawCodec};
 use super::rows::{PixelRows, LINE};
 use crate::error::{Error, Location, Result};
 
@@ -112,16 +112,21 @@ impl PixelTable {
     ) -> std::result::Result<PreparedColumn, PixelFault> {
         let descr = self.metadata.file_metadata().schema_descr().column(column);
         let rows = self.row_group_rows(row_group);
-        // Snappy pages are read as stored, so that the dictionary path can take
-        // its indices straight from the file's bytes when snappy did not compress.
-        let raw_snappy = self
+        // Snappy and zstd pages are read as stored and decompressed by the
+        // dictionary path: snappy's indices come straight from the file's bytes
+        // when it did not compress, zstd's through one context per thread.
+        let raw = match self
             .metadata
             .row_group(row_group)
             .column(column)
             .compression()
-            == Compression::SNAPPY;
-        let pages = self.page_reader(source.clone(), row_group, column, raw_snappy)?;
-        match prepare_dictionary_column(pages, &descr, rows, raw_snappy) {
+        {
+            Compression::SNAPPY => Some(RawCodec::Snappy),
+            Compression::ZSTD(_) => Some(RawCodec::Zstd),
+            _ => None,
+        };
+        let pages = self.page_reader(source.clone(), row_group, column, raw.is_some())?;
+        match prepare_dictionary_column(pages, &descr, rows, raw) {
             Ok(prepared) => return Ok(PreparedColumn::Dictionary(Box::new(prepared))),
             Err(DictionaryDecodeError::Fault(fault)) => return Err(fault),
             // Not dictionary-encoded all through: read it again the general way.

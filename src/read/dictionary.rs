@@ -184,15 +184,20 @@ impl DictionaryColumn {
 /// Checks the pages of a dictionary-encoded column chunk of `rows` rows and keeps
 /// what reading it needs. Nulls are found here; bad indices when the rows are read.
 ///
-/// With `raw_snappy`, the pages come as stored, snappy-compressed, and are
-/// decompressed here, the uncompressible ones sliced rather than copied.
+/// With `raw`, the pages come as stored, compressed with that codec, and are
+/// decompressed here: snappy's uncompressible ones sliced rather than copied,
+/// zstd's with this thread's reused context.
 pub fn prepare_dictionary_column(
     mut pages: Box<dyn PageReader>,
     descr: &ColumnDescPtr,
     rows: usize,
-    raw_snappy: bool,
+    raw: Option<RawCodec>,
 ) -> Result<DictionaryColumn, DictionaryDecodeError> {
-    let unsnappy_if_raw = |buf: Bytes| if raw_snappy { unsnappy(buf) } else { Ok(buf) };
+    let unsnappy_if_raw = |buf: Bytes| match raw {
+        Some(RawCodec::Snappy) => unsnappy(buf),
+        Some(RawCodec::Zstd) => unzstd(buf),
+        None => Ok(buf),
+    };
     if descr.max_rep_level() != 0 || descr.max_def_level() > 1 {
         return Err(DictionaryDecodeError::Unsupported);
     }
@@ -308,6 +313,64 @@ pub fn prepare_dictionary_column(
 /// The contents of a snappy stream. A page of noisy pixels barely compresses, and
 /// snappy then stores it as one literal: that is sliced out of the file's bytes
 /// instead of copied. Anything else is decompressed.
+/// The codecs whose pages this module decompresses itself.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RawCodec {
+    Snappy,
+    Zstd,
+}
+
+/// Largest page this reads: a damaged frame header must not make it allocate
+/// whatever it claims.
+const MAX_PAGE_BYTES: u64 = 1 << 31;
+
+fn page_fault(message: String) -> DictionaryDecodeError {
+    DictionaryDecodeError::Fault(PixelFault::Parquet(ParquetError::General(message)))
+}
+
+/// A zstd-compressed page, decompressed with this thread's context into a buffer
+/// of the size its frame header gives (parquet writers record it).
+fn unzstd(frame: Bytes) -> Result<Bytes, DictionaryDecodeError> {
+    thread_local! {
+        static CONTEXT: std::cell::RefCell<Option<zstd::bulk::Decompressor<'static>>> =
+            const { std::cell::RefCell::new(None) };
+    }
+    let size = match zstd::zstd_safe::get_frame_content_size(&frame) {
+        Ok(Some(size)) if size <= MAX_PAGE_BYTES => size as usize,
+        Ok(Some(size)) => {
+            return Err(page_fault(format!(
+                "zstd-compressed page claims {size} bytes"
+            )))
+        }
+        // No size in the header, or not one frame: the streaming decoder.
+        _ => {
+            return zstd::stream::decode_all(&frame[..])
+                .map(Bytes::from)
+                .map_err(|e| page_fault(format!("zstd-compressed page: {e}")))
+        }
+    };
+    let mut out = Vec::with_capacity(size);
+    CONTEXT.with_borrow_mut(|context| {
+        let context = match context {
+            Some(context) => context,
+            None => context.insert(
+                zstd::bulk::Decompressor::new()
+                    .map_err(|e| page_fault(format!("zstd context: {e}")))?,
+            ),
+        };
+        context
+            .decompress_to_buffer(&frame[..], &mut out)
+            .map_err(|e| page_fault(format!("zstd-compressed page: {e}")))
+    })?;
+    if out.len() != size {
+        return Err(page_fault(format!(
+            "zstd-compressed page holds {} bytes, not the {size} its header says",
+            out.len()
+        )));
+    }
+    Ok(Bytes::from(out))
+}
+
 fn unsnappy(stream: Bytes) -> Result<Bytes, DictionaryDecodeError> {
     if let Some(contents) = single_literal(&stream) {
         return Ok(stream.slice(contents));
@@ -836,6 +899,25 @@ mod tests {
         let out = unsnappy(stream.clone()).unwrap_or_else(|_| panic!("valid stream"));
         let inside = stream.as_ptr_range().contains(&out.as_ptr());
         (out.to_vec(), inside)
+    }
+
+    #[test]
+    fn unzstd_round_trips_and_refuses_damaged_frames() {
+        let mut rng = fastrand::Rng::with_seed(5);
+        let data: Vec<u8> = (0..50_000).map(|_| rng.u8(..16)).collect();
+        let frame = Bytes::from(zstd::bulk::compress(&data, 3).unwrap());
+        // Twice on one thread: the second reuses the context.
+        for _ in 0..2 {
+            assert_eq!(unzstd(frame.clone()).ok().as_deref(), Some(&data[..]));
+        }
+        let cut = frame.slice(..frame.len() - 10);
+        assert!(unzstd(cut).is_err());
+        let mut flipped = frame.to_vec();
+        let middle = flipped.len() / 2;
+        flipped[middle] ^= 0xff;
+        assert!(unzstd(Bytes::from(flipped))
+            .map(|b| b.to_vec() != data)
+            .unwrap_or(true));
     }
 
     #[test]
