@@ -1,5 +1,5 @@
-//! pixelprep: Parquet pixel tables (Bengali.AI layout) to zip or folder archives
-//! of PNGs, pixel-identical to the reference Kaggle kernel.
+//! pixelprep: pixel tables (Parquet, Feather / Arrow IPC; Bengali.AI layout) to
+//! zip or folder archives of PNGs, pixel-identical to the reference Kaggle kernel.
 //!
 //! ```no_run
 //! use std::sync::atomic::AtomicBool;

@@ -25,7 +25,7 @@ Examples:
 #[command(
     name = "pixelprep",
     version,
-    about = "Turn Parquet pixel tables (Bengali.AI layout) into zip or folder archives of PNGs, pixel-identical to the reference Kaggle kernel",
+    about = "Turn pixel tables (Parquet or Feather, Bengali.AI layout) into zip or folder archives of PNGs, pixel-identical to the reference Kaggle kernel",
     after_help = EXAMPLES
 )]
 pub struct Cli {
@@ -35,11 +35,11 @@ pub struct Cli {
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
-    /// Convert Parquet pixel tables into a zip (OUT ends in .zip) or a folder of PNGs.
+    /// Convert pixel tables (Parquet, Feather / Arrow IPC) into a zip (OUT ends in .zip) or a folder of PNGs.
     #[command(after_help = EXAMPLES)]
     Convert(ConvertArgs),
 
-    /// Describe Parquet pixel tables from their footers, without reading the pixels.
+    /// Describe pixel tables from their footers or schemas, without reading the pixels.
     #[command(after_help = INSPECT_EXAMPLES)]
     Inspect(InspectArgs),
 
@@ -65,7 +65,7 @@ Examples:
 
 #[derive(Debug, Args)]
 pub struct BenchArgs {
-    /// Parquet files, as for convert.
+    /// Pixel tables, as for convert.
     #[arg(required = true, value_name = "INPUT")]
     pub inputs: Vec<PathBuf>,
 
@@ -160,7 +160,7 @@ impl SynthArgs {
 
 #[derive(Debug, Args)]
 pub struct InspectArgs {
-    /// Parquet files.
+    /// Pixel tables (Parquet, Feather / Arrow IPC).
     #[arg(required = true, value_name = "INPUT")]
     pub inputs: Vec<PathBuf>,
 
@@ -195,7 +195,7 @@ impl InspectArgs {
 
 #[derive(Debug, Args)]
 pub struct ConvertArgs {
-    /// Parquet files, processed in the order given.
+    /// Pixel tables (Parquet, Feather / Arrow IPC), processed in the order given.
     #[arg(required = true, value_name = "INPUT")]
     pub inputs: Vec<PathBuf>,
 
