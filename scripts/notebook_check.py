@@ -38,7 +38,7 @@ KERNEL = "pixelprep-notebook"
 
 SUMMARY_RE = re.compile(
     r"^36 images, 2 blank, from 1 file into .*sample\.zip \(0\.\d MB\) in \d+\.\d\d s, "
-    r"\d+ images/s$",
+    r"\d+ images/s; pixel mean \d+\.\d{3}, std \d+\.\d{3}$",
     re.M,
 )
 

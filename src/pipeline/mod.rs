@@ -85,6 +85,54 @@ pub struct Summary {
     pub output_bytes: u64,
     /// Wall time of the run.
     pub seconds: f64,
+    /// Mean of the written images' pixels, 0..255 scale (0 when none).
+    pub mean: f64,
+    /// Their standard deviation (population), 0..255 scale.
+    pub std: f64,
+}
+
+/// Exact sums over the pixels of written images, the same whatever the thread
+/// count (the mean and standard deviation a training script normalizes with).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+struct PixelSums {
+    pixels: u64,
+    sum: u64,
+    squares: u128,
+}
+
+impl PixelSums {
+    fn of(image: &[u8]) -> Self {
+        // Per image the squares fit a u64 (16,384 x 65,025 for 128 x 128).
+        let sum: u64 = image.iter().map(|&v| u64::from(v)).sum();
+        let squares: u64 = image
+            .iter()
+            .map(|&v| u64::from(u32::from(v) * u32::from(v)))
+            .sum();
+        PixelSums {
+            pixels: image.len() as u64,
+            sum,
+            squares: u128::from(squares),
+        }
+    }
+
+    fn add(&mut self, other: PixelSums) {
+        self.pixels += other.pixels;
+        self.sum += other.sum;
+        self.squares += other.squares;
+    }
+
+    /// Mean and population standard deviation; the variance is computed exactly
+    /// in integers, `(n * sum(x^2) - sum(x)^2) / n^2`.
+    fn mean_and_std(&self) -> (f64, f64) {
+        if self.pixels == 0 {
+            return (0.0, 0.0);
+        }
+        let n = u128::from(self.pixels);
+        let sum = u128::from(self.sum);
+        let spread = n * self.squares - sum * sum;
+        let variance = spread as f64 / (n * n) as f64;
+        (self.sum as f64 / self.pixels as f64, variance.sqrt())
+    }
 }
 
 impl Summary {
@@ -207,6 +255,15 @@ fn open_inputs(options: &ConvertOptions, progress: &dyn Progress) -> Result<Vec<
         });
     }
     Ok(inputs)
+}
+
+/// What the images of a run add up to.
+#[derive(Default)]
+struct Counts {
+    images: u64,
+    blanks: u64,
+    skipped: u64,
+    sums: PixelSums,
 }
 
 /// One batch of encoded images, in input order; `None` marks a skipped blank.
@@ -334,8 +391,8 @@ pub fn convert(
 
     // Makes every image and hands each batch, in order, to `deliver`, which says
     // false when the writer has failed (its error is reported by the caller).
-    let mut produce = |deliver: &mut dyn FnMut(Batch) -> bool| -> Result<(u64, u64, u64)> {
-        let mut counts = (0u64, 0u64, 0u64); // images, blanks, skipped
+    let mut produce = |deliver: &mut dyn FnMut(Batch) -> bool| -> Result<Counts> {
+        let mut counts = Counts::default();
         let mut pixels = PixelRows::default();
         for input in inputs.iter_mut() {
             // Dropped after its last row group. One opened again (footer only;
@@ -366,25 +423,35 @@ pub fn convert(
                 for (chunk_index, chunk_ids) in ids.chunks(BATCH).enumerate() {
                     check_cancel()?;
                     let start = chunk_index * BATCH;
-                    let batch: Vec<(String, Option<Vec<u8>>, bool)> = pool.install(|| {
-                        pixels
-                            .par_rows(start..start + chunk_ids.len())
-                            .zip(chunk_ids.par_iter())
-                            .map(|(raw, id)| {
-                                if panic_on == Some(id.as_str()) {
-                                    panic!("test hook: --panic-on-image-id {id}");
-                                }
-                                let (img, blank) = transform(raw, &geometry);
-                                let png = (!(blank && skip_blank))
-                                    .then(|| encode_png(&img, geometry.size, geometry.size));
-                                (entry_name(id), png, blank)
-                            })
-                            .collect()
-                    });
-                    counts.0 += batch.len() as u64;
-                    counts.1 += batch.iter().filter(|b| b.2).count() as u64;
-                    counts.2 += batch.iter().filter(|b| b.1.is_none()).count() as u64;
-                    let batch = batch.into_iter().map(|(n, p, _)| (n, p)).collect();
+                    let batch: Vec<(String, Option<Vec<u8>>, bool, PixelSums)> =
+                        pool.install(|| {
+                            pixels
+                                .par_rows(start..start + chunk_ids.len())
+                                .zip(chunk_ids.par_iter())
+                                .map(|(raw, id)| {
+                                    if panic_on == Some(id.as_str()) {
+                                        panic!("test hook: --panic-on-image-id {id}");
+                                    }
+                                    let (img, blank) = transform(raw, &geometry);
+                                    let written = !(blank && skip_blank);
+                                    let png = written
+                                        .then(|| encode_png(&img, geometry.size, geometry.size));
+                                    let sums = if written {
+                                        PixelSums::of(&img)
+                                    } else {
+                                        PixelSums::default()
+                                    };
+                                    (entry_name(id), png, blank, sums)
+                                })
+                                .collect()
+                        });
+                    counts.images += batch.len() as u64;
+                    counts.blanks += batch.iter().filter(|b| b.2).count() as u64;
+                    counts.skipped += batch.iter().filter(|b| b.1.is_none()).count() as u64;
+                    for b in &batch {
+                        counts.sums.add(b.3);
+                    }
+                    let batch = batch.into_iter().map(|(n, p, _, _)| (n, p)).collect();
                     if !deliver(batch) {
                         return Ok(counts);
                     }
@@ -479,12 +546,29 @@ pub fn convert(
         cause: source,
     })?;
     let elapsed = started.elapsed();
+    let (mean, std) = counts.sums.mean_and_std();
     Ok(Summary {
         files: inputs.len(),
-        images: counts.0,
-        blanks: counts.1,
-        skipped: counts.2,
+        images: counts.images,
+        blanks: counts.blanks,
+        skipped: counts.skipped,
         output_bytes,
         seconds: elapsed.as_secs_f64(),
+        mean,
+        std,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::PixelSums;
+
+    #[test]
+    fn sums_give_the_mean_and_population_std() {
+        let mut sums = PixelSums::of(&[0, 255]);
+        sums.add(PixelSums::of(&[255, 0]));
+        assert_eq!(sums.mean_and_std(), (127.5, 127.5));
+        assert_eq!(PixelSums::of(&[7; 9]).mean_and_std(), (7.0, 0.0));
+        assert_eq!(PixelSums::default().mean_and_std(), (0.0, 0.0));
+    }
 }

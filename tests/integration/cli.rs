@@ -242,3 +242,74 @@ fn bench_warms_the_page_cache_and_flags_a_tiny_input() {
     // The temporary archives are gone.
     assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 0);
 }
+
+/// Mean and population standard deviation of every pixel of `images`, computed
+/// directly (two passes in f64), to check the tool's exact-integer figures.
+fn pixel_stats<'a>(images: impl Iterator<Item = &'a Gray> + Clone) -> (f64, f64) {
+    let n: usize = images.clone().map(|g| g.pixels.len()).sum();
+    let sum: f64 = images
+        .clone()
+        .flat_map(|g| &g.pixels)
+        .map(|&v| f64::from(v))
+        .sum();
+    let mean = sum / n as f64;
+    let spread: f64 = images
+        .flat_map(|g| &g.pixels)
+        .map(|&v| (f64::from(v) - mean).powi(2))
+        .sum();
+    (mean, (spread / n as f64).sqrt())
+}
+
+fn convert_json(out: &std::path::Path, extra: &[&str]) -> serde_json::Value {
+    let mut args = vec!["--json", "--quiet"];
+    args.extend_from_slice(extra);
+    let stdout = pixelprep_ok(convert_args(&[&sample()], out, &args));
+    assert_eq!(stdout.lines().count(), 1, "{stdout}");
+    serde_json::from_str(&stdout).unwrap()
+}
+
+#[test]
+fn json_summary_has_every_field_and_the_pixel_statistics() {
+    let dir = tempfile::tempdir().unwrap();
+    let zip = dir.path().join("s.zip");
+    let one = convert_json(&zip, &["-j", "1"]);
+    let (mean, std) = pixel_stats(zip_images(&zip).values());
+    for (key, value) in [("images", 36), ("blanks", 2), ("skipped", 0), ("files", 1)] {
+        assert_eq!(one[key], value, "{key}: {one}");
+    }
+    assert_eq!(one["outputs"][0], zip.display().to_string());
+    assert!(one["output_bytes"].as_u64().unwrap() > 0 && one["seconds"].as_f64().unwrap() > 0.0);
+    assert!(
+        (one["mean"].as_f64().unwrap() - mean).abs() < 1e-9,
+        "{one} vs {mean}"
+    );
+    assert!(
+        (one["std"].as_f64().unwrap() - std).abs() < 1e-9,
+        "{one} vs {std}"
+    );
+    // The same figures, to the bit, whatever the thread count.
+    let four = convert_json(&dir.path().join("s4.zip"), &["-j", "4"]);
+    assert_eq!((&one["mean"], &one["std"]), (&four["mean"], &four["std"]));
+
+    // Skipped blanks are not counted.
+    let folder = dir.path().join("kept");
+    let kept = convert_json(&folder, &["--skip-blank"]);
+    let (mean, std) = pixel_stats(folder_images(&folder).values());
+    assert_eq!(kept["skipped"], 2);
+    assert!((kept["mean"].as_f64().unwrap() - mean).abs() < 1e-9);
+    assert!((kept["std"].as_f64().unwrap() - std).abs() < 1e-9);
+}
+
+#[test]
+fn the_summary_line_shows_the_pixel_statistics() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = pixelprep_ok(convert_args(
+        &[&sample()],
+        &dir.path().join("s.zip"),
+        &["--quiet"],
+    ));
+    assert!(
+        out.trim_end().ends_with("; pixel mean 34.298, std 76.620"),
+        "{out}"
+    );
+}

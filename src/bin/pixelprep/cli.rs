@@ -238,6 +238,10 @@ pub struct ConvertArgs {
     #[arg(short, long)]
     pub quiet: bool,
 
+    /// Print the summary as one JSON object on stdout instead of the summary line.
+    #[arg(long)]
+    pub json: bool,
+
     /// For the tests: the worker that transforms this image panics, to check that a
     /// panic never leaves an archive that looks complete.
     #[arg(long, hide = true, value_name = "ID")]

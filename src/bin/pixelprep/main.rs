@@ -72,10 +72,12 @@ fn run(cli: Cli, cancel: &AtomicBool) -> anyhow::Result<()> {
             let result = convert(&options, &reporter, cancel);
             reporter.finish();
             let summary = result?;
-            println!(
-                "{}",
-                summary_line(&summary, &options.output.display().to_string())
-            );
+            let output = options.output.display().to_string();
+            if args.json {
+                println!("{}", summary_json(&summary, &output));
+            } else {
+                println!("{}", summary_line(&summary, &output));
+            }
             Ok(())
         }
         Command::Bench(args) => {
@@ -134,15 +136,33 @@ fn summary_line(s: &Summary, output: &str) -> String {
         String::new()
     };
     format!(
-        "{} images, {} blank{skipped}, from {} file{} into {output} ({:.1} MB) in {:.2} s, {:.0} images/s",
+        "{} images, {} blank{skipped}, from {} file{} into {output} ({:.1} MB) in {:.2} s, {:.0} images/s; pixel mean {:.3}, std {:.3}",
         s.images,
         s.blanks,
         s.files,
         if s.files == 1 { "" } else { "s" },
         s.output_bytes as f64 / 1e6,
         s.seconds,
-        s.images_per_second()
+        s.images_per_second(),
+        s.mean,
+        s.std
     )
+}
+
+/// The whole summary as one JSON object, for notebooks and scripts.
+fn summary_json(s: &Summary, output: &str) -> String {
+    serde_json::json!({
+        "images": s.images,
+        "blanks": s.blanks,
+        "skipped": s.skipped,
+        "files": s.files,
+        "output_bytes": s.output_bytes,
+        "seconds": s.seconds,
+        "mean": s.mean,
+        "std": s.std,
+        "outputs": [output],
+    })
+    .to_string()
 }
 
 /// The error and its causes on one line. The library's errors carry their cause in
