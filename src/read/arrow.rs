@@ -29,8 +29,8 @@ use memmap2::Mmap;
 use rayon::prelude::*;
 
 use super::columns::SharedMap;
-use super::layout::{classify, infer_shape, Classified, ColumnInfo, ColumnKind};
-use super::rows::{PixelRows, LINE};
+use super::layout::{classify_table, describe, Classified, ColumnInfo, ColumnKind, FormatFacts};
+use super::rows::PixelRows;
 use super::{PixelSource, TableLayout};
 use crate::error::{Error, Location, Result};
 
@@ -321,16 +321,7 @@ impl ArrowTable {
                 type_name: f.data_type().to_string(),
             })
             .collect();
-        let classified = classify(&columns, id_column).map_err(|(column, message)| {
-            let at = Location::file(path);
-            Error::Layout {
-                at: match column {
-                    Some(c) => at.with_column(&columns[c].name),
-                    None => at,
-                },
-                message,
-            }
-        })?;
+        let classified = classify_table(path, &columns, id_column)?;
         Ok(ArrowTable {
             path: path.to_path_buf(),
             is_file: data.starts_with(b"ARROW1"),
@@ -559,63 +550,24 @@ impl PixelSource for ArrowTable {
             drop(slices);
             self.release(part);
         }
-        debug_assert!(LINE.is_power_of_two());
         Ok(())
     }
 
     fn describe(&self) -> TableLayout {
-        let names = |list: &[usize]| {
-            list.iter()
-                .map(|&c| self.columns[c].name.clone())
-                .collect::<Vec<_>>()
+        let kind = if self.is_file {
+            "file (Feather v2)"
+        } else {
+            "stream (no footer)"
         };
-        let mut pixel_types: Vec<String> = Vec::new();
-        for &c in &self.classified.pixels {
-            let t = &self.columns[c].type_name;
-            if !pixel_types.contains(t) {
-                pixel_types.push(t.clone());
-            }
-        }
-        let pixels = &self.classified.pixels;
-        TableLayout {
-            format: format!(
-                "Arrow IPC {} ({}), metadata {:?}",
-                if self.is_file { "file" } else { "stream" },
-                if self.is_file {
-                    "Feather v2"
-                } else {
-                    "no footer"
-                },
-                self.version
-            ),
+        let facts = FormatFacts {
+            format: format!("Arrow IPC {kind}, metadata {:?}", self.version),
             part_kind: "record batch",
-            rows: self.num_rows(),
-            row_group_rows: self.parts.iter().map(|p| p.rows as u64).collect(),
-            columns: self.columns.len(),
-            id_column: self.columns[self.classified.id].name.clone(),
-            index_columns: names(&self.classified.index),
-            metadata_columns: self
-                .classified
-                .metadata
-                .iter()
-                .map(|&c| {
-                    (
-                        self.columns[c].name.clone(),
-                        self.columns[c].type_name.clone(),
-                    )
-                })
-                .collect(),
-            pixel_columns: pixels.len(),
-            first_pixel_column: self.columns[pixels[0]].name.clone(),
-            last_pixel_column: self.columns[*pixels.last().expect("a table has pixel columns")]
-                .name
-                .clone(),
-            inferred_shape: infer_shape(pixels.len()),
-            pixel_types,
+            part_rows: self.parts.iter().map(|p| p.rows as u64).collect(),
             encodings: vec!["Arrow IPC buffers".into()],
             compression: vec![self.codec.clone().unwrap_or_else(|| "UNCOMPRESSED".into())],
             created_by: None,
-        }
+        };
+        describe(&self.columns, &self.classified, facts)
     }
 }
 

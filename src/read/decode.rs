@@ -53,12 +53,12 @@ impl PixelTable {
         strip_rows: usize,
     ) -> Result<()> {
         let rows = self.row_group_rows(row_group);
-        out.reshape(rows, self.pixel_columns.len());
+        out.reshape(rows, self.classified.pixels.len());
         if rows == 0 {
             return Ok(());
         }
         let writer = out.writer();
-        let spans: Vec<&[usize]> = self.pixel_columns.chunks(SPAN_COLUMNS).collect();
+        let spans: Vec<&[usize]> = self.classified.pixels.chunks(SPAN_COLUMNS).collect();
         let source = Arc::new(self.data.clone());
         for (span_index, span_columns) in spans.iter().enumerate() {
             let span = self.chunk_span(row_group, span_columns);

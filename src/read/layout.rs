@@ -250,6 +250,77 @@ fn quoted_names(columns: &[ColumnInfo], keep: impl Fn(&ColumnInfo) -> bool) -> S
     }
 }
 
+/// [`classify`], with a problem named by file and column.
+pub(crate) fn classify_table(
+    path: &std::path::Path,
+    columns: &[ColumnInfo],
+    id_column: Option<&str>,
+) -> crate::error::Result<Classified> {
+    use crate::error::{Error, Location};
+    classify(columns, id_column).map_err(|(column, message)| {
+        let at = Location::file(path);
+        Error::Layout {
+            at: match column {
+                Some(c) => at.with_column(&columns[c].name),
+                None => at,
+            },
+            message,
+        }
+    })
+}
+
+/// What a format knows of itself, for [`describe`].
+pub(crate) struct FormatFacts {
+    pub format: String,
+    pub part_kind: &'static str,
+    pub part_rows: Vec<u64>,
+    pub encodings: Vec<String>,
+    pub compression: Vec<String>,
+    pub created_by: Option<String>,
+}
+
+/// What `inspect` reports: the columns' roles, and the format's facts.
+pub(crate) fn describe(
+    columns: &[ColumnInfo],
+    classified: &Classified,
+    facts: FormatFacts,
+) -> super::TableLayout {
+    let names = |list: &[usize]| {
+        list.iter()
+            .map(|&c| columns[c].name.clone())
+            .collect::<Vec<_>>()
+    };
+    let pixels = &classified.pixels;
+    let mut pixel_types = Vec::new();
+    for &c in pixels {
+        push_unique(&mut pixel_types, columns[c].type_name.clone());
+    }
+    super::TableLayout {
+        format: facts.format,
+        part_kind: facts.part_kind,
+        rows: facts.part_rows.iter().sum(),
+        row_group_rows: facts.part_rows,
+        columns: columns.len(),
+        id_column: columns[classified.id].name.clone(),
+        index_columns: names(&classified.index),
+        metadata_columns: classified
+            .metadata
+            .iter()
+            .map(|&c| (columns[c].name.clone(), columns[c].type_name.clone()))
+            .collect(),
+        pixel_columns: pixels.len(),
+        first_pixel_column: columns[pixels[0]].name.clone(),
+        last_pixel_column: columns[*pixels.last().expect("a table has pixel columns")]
+            .name
+            .clone(),
+        inferred_shape: infer_shape(pixels.len()),
+        pixel_types,
+        encodings: facts.encodings,
+        compression: facts.compression,
+        created_by: facts.created_by,
+    }
+}
+
 /// A Parquet schema as the layout sees it.
 pub(crate) fn parquet_columns(metadata: &ParquetMetaData) -> Vec<ColumnInfo> {
     let schema = metadata.file_metadata().schema_descr();

@@ -37,9 +37,8 @@ pub struct PixelTable {
     pub(super) data: Bytes,
     pub(super) map: Arc<Mmap>,
     pub(super) metadata: ParquetMetaData,
-    pub(super) id_column: usize,
-    pub(super) pixel_columns: Vec<usize>,
-    pub(super) metadata_columns: Vec<usize>,
+    /// Which column is the id, which are pixels and metadata.
+    pub(super) classified: Classified,
     /// The schema as the layout sees it.
     pub(super) columns: Vec<ColumnInfo>,
 }
@@ -96,7 +95,7 @@ impl super::PixelSource for PixelTable {
         self.row_group_span(part)
     }
     fn pixel_count(&self) -> usize {
-        self.pixel_columns.len()
+        self.classified.pixels.len()
     }
     fn read_ids(&self, part: usize, first_row: u64) -> Result<Vec<String>> {
         self.read_ids(part, first_row)
@@ -120,7 +119,7 @@ impl PixelTable {
     /// that there are `shape.pixels()` of them.
     pub fn open(path: &Path, shape: ImageShape, id_column: Option<&str>) -> Result<Self> {
         let table = Self::open_any_shape(path, id_column)?;
-        super::check_pixel_count(path, table.pixel_columns.len(), shape)?;
+        super::check_pixel_count(path, table.classified.pixels.len(), shape)?;
         Ok(table)
     }
 
@@ -135,28 +134,15 @@ impl PixelTable {
                 cause: source,
             })?,
         );
-        let here = || Location::file(path);
-
         let columns = parquet_columns(&metadata);
-        let classified = classify(&columns, id_column).map_err(|(column, message)| {
-            let at = here();
-            Error::Layout {
-                at: match column {
-                    Some(c) => at.with_column(&columns[c].name),
-                    None => at,
-                },
-                message,
-            }
-        })?;
+        let classified = classify_table(path, &columns, id_column)?;
         check_chunk_ranges(path, &metadata, file_len)?;
         Ok(PixelTable {
             path: path.to_path_buf(),
             data: Bytes::from_owner(SharedMap(map.clone())),
             map,
             metadata,
-            id_column: classified.id,
-            pixel_columns: classified.pixels,
-            metadata_columns: classified.metadata,
+            classified,
             columns,
         })
     }
@@ -184,7 +170,7 @@ impl PixelTable {
     /// Raw pixel bytes of the largest row group: the unit of memory.
     pub fn largest_row_group_bytes(&self) -> u64 {
         (0..self.num_row_groups())
-            .map(|rg| self.row_group_rows(rg) as u64 * self.pixel_columns.len() as u64)
+            .map(|rg| self.row_group_rows(rg) as u64 * self.classified.pixels.len() as u64)
             .max()
             .unwrap_or(0)
     }
@@ -196,7 +182,7 @@ impl PixelTable {
     /// The bytes of the file holding `row_group`'s pixel columns: what decoding it
     /// reads, for reading it ahead.
     pub fn row_group_span(&self, row_group: usize) -> std::ops::Range<u64> {
-        let (start, end) = self.chunk_span(row_group, &self.pixel_columns);
+        let (start, end) = self.chunk_span(row_group, &self.classified.pixels);
         start as u64..end as u64
     }
 
@@ -260,14 +246,14 @@ impl PixelTable {
             .metadata
             .file_metadata()
             .schema_descr()
-            .column(self.id_column);
+            .column(self.classified.id);
         let at = || Location::file(&self.path).with_column(descr.name());
         let corrupt = |source| Error::from_parquet(at().with_row(first_row), source);
         let pages = self
             .page_reader(
                 Arc::new(self.data.clone()),
                 row_group,
-                self.id_column,
+                self.classified.id,
                 false,
             )
             .map_err(corrupt)?;
@@ -314,15 +300,10 @@ impl PixelTable {
 
     /// A summary of the layout, read from the footer only.
     pub fn describe(&self) -> TableLayout {
-        let schema = self.metadata.file_metadata().schema_descr();
         let mut encodings: Vec<String> = Vec::new();
         let mut compression: Vec<String> = Vec::new();
-        let mut pixel_types: Vec<String> = Vec::new();
-        for &c in &self.pixel_columns {
-            push_unique(&mut pixel_types, type_name(&schema.column(c)));
-        }
         for rg in self.metadata.row_groups() {
-            for &c in &self.pixel_columns {
+            for &c in &self.classified.pixels {
                 let chunk = rg.column(c);
                 push_unique(&mut compression, chunk.compression().to_string());
                 for e in chunk.encodings() {
@@ -330,51 +311,18 @@ impl PixelTable {
                 }
             }
         }
-        let last = *self
-            .pixel_columns
-            .last()
-            .expect("a table has pixel columns");
-        TableLayout {
-            format: format!(
-                "Parquet format version {}",
-                self.metadata.file_metadata().version()
-            ),
+        let file = self.metadata.file_metadata();
+        let facts = FormatFacts {
+            format: format!("Parquet format version {}", file.version()),
             part_kind: "row group",
-            metadata_columns: self
-                .metadata_columns
-                .iter()
-                .map(|&c| {
-                    (
-                        self.columns[c].name.clone(),
-                        self.columns[c].type_name.clone(),
-                    )
-                })
-                .collect(),
-            rows: self.num_rows(),
-            row_group_rows: (0..self.num_row_groups())
+            part_rows: (0..self.num_row_groups())
                 .map(|rg| self.row_group_rows(rg) as u64)
                 .collect(),
-            columns: schema.num_columns(),
-            id_column: self.column_name(self.id_column).to_owned(),
-            index_columns: schema
-                .columns()
-                .iter()
-                .filter(|c| c.name().starts_with(PANDAS_INDEX_PREFIX))
-                .map(|c| c.name().to_owned())
-                .collect(),
-            pixel_columns: self.pixel_columns.len(),
-            first_pixel_column: self.column_name(self.pixel_columns[0]).to_owned(),
-            last_pixel_column: self.column_name(last).to_owned(),
-            inferred_shape: infer_shape(self.pixel_columns.len()),
-            pixel_types,
             encodings,
             compression,
-            created_by: self
-                .metadata
-                .file_metadata()
-                .created_by()
-                .map(str::to_owned),
-        }
+            created_by: file.created_by().map(str::to_owned),
+        };
+        describe(&self.columns, &self.classified, facts)
     }
 }
 
