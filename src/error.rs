@@ -94,7 +94,7 @@ pub enum Error {
     },
 
     /// An input is not Parquet; its first bytes say what it is.
-    #[error("{}: not a readable Parquet file: {what}; {advice}", path.display())]
+    #[error("{}: not a Parquet or Feather / Arrow IPC file: {what}; {advice}", path.display())]
     NotParquetFile {
         /// The input.
         path: PathBuf,

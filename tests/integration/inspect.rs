@@ -53,7 +53,7 @@ fn inspect_of_a_non_parquet_file_fails_with_its_name() {
     assert_eq!(out.status.code(), Some(1));
     let err = stderr(&out);
     assert!(
-        err.contains("README.md: not a readable Parquet file"),
+        err.contains("README.md: not a Parquet or Feather / Arrow IPC file"),
         "{err}"
     );
 }

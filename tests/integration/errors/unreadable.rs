@@ -46,7 +46,7 @@ fn csv_file_as_input_is_named_as_csv() {
         1,
         &[
             &show(&input),
-            "not a readable Parquet file",
+            "not a Parquet or Feather / Arrow IPC file",
             "looks like a CSV file",
             "read_csv",
         ],
