@@ -16,12 +16,19 @@ pub(crate) fn map_read_only(file: &File) -> io::Result<Mmap> {
     unsafe { Mmap::map(file) }
 }
 
-/// Drops `len` bytes of `map` from `start` (whole pages) from this process's
-/// memory; the page cache keeps them. Advice only: failure is harmless.
-pub(crate) fn drop_mapped_pages(map: &Mmap, start: usize, len: usize) {
+/// Drops the pages of `map` that hold `bytes` (widened to whole pages, cut at the
+/// map's end) from this process's memory; the page cache keeps them. Advice
+/// only: failure is harmless.
+pub(crate) fn drop_mapped_pages(map: &Mmap, bytes: std::ops::Range<usize>) {
+    const PAGE: usize = 4096;
+    let start = bytes.start / PAGE * PAGE;
+    let end = bytes.end.div_ceil(PAGE).saturating_mul(PAGE).min(map.len());
+    if end <= start {
+        return;
+    }
     // SAFETY: a read-only file mapping: dropped pages read the file again if
     // touched, so no data is lost or changed.
-    let _ = unsafe { map.unchecked_advise_range(UncheckedAdvice::DontNeed, start, len) };
+    let _ = unsafe { map.unchecked_advise_range(UncheckedAdvice::DontNeed, start, end - start) };
 }
 
 /// Asks for huge pages for `len` bytes of `buffer` from `offset` (both multiples of

@@ -33,7 +33,7 @@ const BATCHES_IN_FLIGHT: usize = 8;
 /// reference's geometry, all cores, and neither `force` nor `skip_blank`.
 #[derive(Debug, Clone)]
 pub struct ConvertOptions {
-    /// Parquet files, converted in this order.
+    /// Pixel tables (Parquet, Feather / Arrow IPC), converted in this order.
     pub inputs: Vec<PathBuf>,
     /// A path ending in `.zip` gives a zip archive, anything else a folder.
     pub output: PathBuf,

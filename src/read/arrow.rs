@@ -310,7 +310,7 @@ impl ArrowTable {
         // The walk touched every buffer's length prefix, and the kernel mapped the
         // pages around each: drop them, or they would all count towards peak
         // memory beside the first batch's rows.
-        crate::os::drop_mapped_pages(&map, 0, map.len());
+        crate::os::drop_mapped_pages(&map, 0..map.len());
         let columns: Vec<ColumnInfo> = messages
             .schema
             .fields()
@@ -381,15 +381,7 @@ impl ArrowTable {
     /// beside the decoded rows.
     fn release(&self, part: usize) {
         let span = &self.parts[part].span;
-        let page = 4096;
-        let start = span.start as usize / page * page;
-        let end = (span.end as usize)
-            .div_ceil(page)
-            .saturating_mul(page)
-            .min(self.map.len());
-        if end > start {
-            crate::os::drop_mapped_pages(&self.map, start, end - start);
-        }
+        crate::os::drop_mapped_pages(&self.map, span.start as usize..span.end as usize);
     }
 }
 

@@ -202,12 +202,7 @@ impl PixelTable {
     /// Drops a decoded span from this process's memory; the page cache keeps it. The
     /// mapped file would otherwise count in full towards peak memory.
     pub(super) fn release(&self, (start, end): (usize, usize)) {
-        let page = 4096;
-        let start = start / page * page;
-        let end = end.div_ceil(page).saturating_mul(page).min(self.map.len());
-        if end > start {
-            crate::os::drop_mapped_pages(&self.map, start, end - start);
-        }
+        crate::os::drop_mapped_pages(&self.map, start..end);
     }
 
     /// A page reader for one column chunk. With `as_stored`, it hands out the pages
