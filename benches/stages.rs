@@ -118,7 +118,7 @@ fn archive(c: &mut Criterion) {
             |path| {
                 let mut sink: Box<dyn Sink> = Box::new(ZipSink::create(&path, true).unwrap());
                 for i in 0..entries {
-                    sink.add(&format!("Train_{i}.png"), &pngs[i % pngs.len()])
+                    sink.add(&format!("Train_{i}"), i, &pngs[i % pngs.len()])
                         .unwrap();
                 }
                 sink.finish().unwrap()

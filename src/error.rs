@@ -184,6 +184,17 @@ pub enum Error {
         positions: (usize, usize),
     },
 
+    /// A `--labels` CSV cannot be joined to the images.
+    #[error("{}{}: {message}", path.display(), line.map(|l| format!(", line {l}")).unwrap_or_default())]
+    Labels {
+        /// The CSV.
+        path: PathBuf,
+        /// The line (from 1, the header), where one is at fault.
+        line: Option<u64>,
+        /// What is wrong and what to do.
+        message: String,
+    },
+
     /// The output exists and `force` is not set.
     #[error("{}: already exists; pass --force to replace it, or choose another output", path.display())]
     OutputExists {

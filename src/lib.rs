@@ -27,6 +27,7 @@ mod geometry;
 mod image;
 mod inspect;
 mod lookup;
+mod meta;
 mod os;
 mod pipeline;
 mod read;
@@ -36,9 +37,11 @@ mod write;
 pub use error::{Error, Location, Result};
 pub use geometry::{Geometry, ImageShape};
 pub use inspect::inspect;
+pub use meta::{Metadata, Value};
 pub use pipeline::{convert, ConvertOptions, Progress, Silent, Summary};
 pub use read::TableLayout;
 pub use synth::{write_synthetic, write_synthetic_until, SynthOptions};
+pub use write::OutputFormat;
 
 /// Stage-level entry points for the crate's own benchmarks and integration tests.
 /// Not part of the API: they may change in any release.
@@ -49,5 +52,5 @@ pub mod internals {
     pub use crate::image::{encode_png, transform};
     pub use crate::read::{PixelRows, PixelTable};
     pub use crate::synth::synthetic_image;
-    pub use crate::write::{Sink, ZipSink};
+    pub use crate::write::{Finished, Sink, ZipSink};
 }

@@ -20,8 +20,10 @@ use rayon::prelude::*;
 use crate::error::{Error, Location, Result};
 use crate::geometry::Geometry;
 use crate::image::{encode_png, transform};
+use crate::meta::labels::Labels;
+use crate::meta::{Metadata, Value};
 use crate::read::{PixelRows, PixelSource};
-use crate::write::{entry_name, image_id_problem, open_sink, Sink};
+use crate::write::{image_id_problem, open_sink, Finished, OutputFormat, Sink, SinkSpec};
 use readahead::Readahead;
 
 /// Images transformed per parallel step and sent to the writer as one message.
@@ -35,8 +37,17 @@ const BATCHES_IN_FLIGHT: usize = 8;
 pub struct ConvertOptions {
     /// Pixel tables (Parquet, Feather / Arrow IPC), converted in this order.
     pub inputs: Vec<PathBuf>,
-    /// A path ending in `.zip` gives a zip archive, anything else a folder.
+    /// Where the images go; its extension picks the format unless `format` is
+    /// set: `.zip`, `.tar` (with `%06d` in the name: shards), `.npy`, `.lmdb`,
+    /// anything else a folder.
     pub output: PathBuf,
+    /// The output format, when not the one `output`'s extension says.
+    pub format: Option<OutputFormat>,
+    /// Images per tar shard (with a shard pattern in `output`).
+    pub shard_size: u64,
+    /// A CSV with a row per image, joined on the image id; its columns go to
+    /// the outputs with the table's own metadata columns.
+    pub labels: Option<PathBuf>,
     /// Source shape, output size and padding.
     pub geometry: Geometry,
     /// Worker threads; 1 runs every stage serially, the writing included.
@@ -55,11 +66,22 @@ pub struct ConvertOptions {
     pub panic_on_image_id: Option<String>,
 }
 
+impl ConvertOptions {
+    /// The format of the output: `format`, else the one `output`'s extension says.
+    pub fn output_format(&self) -> OutputFormat {
+        self.format
+            .unwrap_or_else(|| OutputFormat::from_path(&self.output))
+    }
+}
+
 impl Default for ConvertOptions {
     fn default() -> Self {
         ConvertOptions {
             inputs: Vec::new(),
             output: PathBuf::new(),
+            format: None,
+            shard_size: 10_000,
+            labels: None,
             geometry: Geometry::default(),
             threads: std::thread::available_parallelism().map_or(1, |n| n.get()),
             force: false,
@@ -89,6 +111,8 @@ pub struct Summary {
     pub mean: f64,
     /// Their standard deviation (population), 0..255 scale.
     pub std: f64,
+    /// The paths written: the archive, the folder, each shard, the array and its CSV.
+    pub outputs: Vec<PathBuf>,
 }
 
 /// Exact sums over the pixels of written images, the same whatever the thread
@@ -171,6 +195,10 @@ struct Input {
     table: Option<Box<dyn PixelSource>>,
     /// The file bytes of each row group's pixels, to read ahead.
     spans: Vec<Range<u64>>,
+    /// The table's metadata columns, and their values a row per image (taken
+    /// when the run's labels are put together).
+    metadata_columns: Vec<String>,
+    metadata: Vec<Vec<Value>>,
 }
 
 /// Refuses a file given twice (under the same name or another one): its ids would
@@ -199,6 +227,7 @@ fn check_each_input_once(paths: &[PathBuf]) -> Result<()> {
 /// a bad file, a dangerous id or a duplicate anywhere stops the run at the start.
 fn open_inputs(options: &ConvertOptions, progress: &dyn Progress) -> Result<Vec<Input>> {
     let shape = options.geometry.shape();
+    let format = options.output_format();
     // Where each id was first seen: input number and row (a Location per id would
     // hold a copy of the path for each of 200,000 ids).
     let mut seen: HashMap<String, (usize, u64)> = HashMap::new();
@@ -223,7 +252,12 @@ fn open_inputs(options: &ConvertOptions, progress: &dyn Progress) -> Result<Vec<
                         .with_row(row)
                         .with_image_id(id.to_owned())
                 };
-                if let Some(message) = image_id_problem(id) {
+                let problem = image_id_problem(id).or_else(|| {
+                    format
+                        .id_problem(id)
+                        .map(|why| format!("{why} ({} output)", format.name()))
+                });
+                if let Some(message) = problem {
                     return Err(Error::BadImageId {
                         at: Location {
                             column: Some(crate::read::ID_COLUMN.into()),
@@ -245,7 +279,25 @@ fn open_inputs(options: &ConvertOptions, progress: &dyn Progress) -> Result<Vec<
             first_row += group_ids.len() as u64;
             ids.push(group_ids);
         }
+        for (column, type_name) in table.uncarried_metadata() {
+            progress.warn(&format!(
+                "{}: column {column:?} ({type_name}) is not carried to the outputs, which hold \
+                 numbers and text; cast it to one of those to keep it",
+                path.display()
+            ));
+        }
+        let metadata_columns = table.metadata_columns();
+        let mut metadata = Vec::new();
+        if !metadata_columns.is_empty() {
+            let mut first_row = 0u64;
+            for rg in 0..table.num_parts() {
+                metadata.extend(table.read_metadata(rg, first_row)?);
+                first_row += table.part_rows(rg) as u64;
+            }
+        }
         inputs.push(Input {
+            metadata_columns,
+            metadata,
             path: path.clone(),
             ids,
             spans: (0..table.num_parts())
@@ -257,6 +309,89 @@ fn open_inputs(options: &ConvertOptions, progress: &dyn Progress) -> Result<Vec<
     Ok(inputs)
 }
 
+/// The labels of every image, by row of the run: the tables' metadata columns
+/// (their union, in order of first appearance; null where an input lacks one),
+/// then the columns of the `--labels` CSV joined on the image id.
+fn gather_metadata(options: &ConvertOptions, inputs: &mut [Input]) -> Result<Metadata> {
+    let mut columns: Vec<String> = Vec::new();
+    for input in inputs.iter() {
+        for column in &input.metadata_columns {
+            if !columns.contains(column) {
+                columns.push(column.clone());
+            }
+        }
+    }
+    let images: usize = inputs
+        .iter()
+        .map(|i| i.ids.iter().map(Vec::len).sum::<usize>())
+        .sum();
+    let mut rows: Vec<Vec<Value>> = Vec::new();
+    if !columns.is_empty() {
+        rows.reserve(images);
+        for input in inputs.iter_mut() {
+            let at: Vec<usize> = input
+                .metadata_columns
+                .iter()
+                .map(|c| columns.iter().position(|x| x == c).expect("in the union"))
+                .collect();
+            for values in std::mem::take(&mut input.metadata) {
+                let mut row = vec![Value::Null; columns.len()];
+                for (value, &column) in values.into_iter().zip(&at) {
+                    row[column] = value;
+                }
+                rows.push(row);
+            }
+        }
+    }
+    let Some(labels_path) = &options.labels else {
+        return Ok(Metadata { columns, rows });
+    };
+    let key = options
+        .id_column
+        .as_deref()
+        .unwrap_or(crate::read::ID_COLUMN);
+    let labels = Labels::read(labels_path, key)?;
+    if let Some(clash) = labels.columns.iter().find(|c| columns.contains(c)) {
+        let owner = inputs
+            .iter()
+            .find(|i| i.metadata_columns.contains(clash))
+            .map_or_else(String::new, |i| i.path.display().to_string());
+        return Err(Error::Labels {
+            path: labels_path.clone(),
+            line: Some(1),
+            message: format!(
+                "column {clash:?} is also a column of {owner}; drop it from one of them"
+            ),
+        });
+    }
+    // Where run row i is, for the error of an image without a label row.
+    let place = |i: usize| {
+        let mut rest = i;
+        for input in inputs.iter() {
+            let n: usize = input.ids.iter().map(Vec::len).sum();
+            if rest < n {
+                return format!("{}, row {rest}", input.path.display());
+            }
+            rest -= n;
+        }
+        String::new()
+    };
+    let ids = inputs
+        .iter()
+        .flat_map(|i| i.ids.iter().flatten())
+        .map(String::as_str);
+    let joined = labels.join(ids, place)?;
+    if rows.is_empty() {
+        rows = joined;
+    } else {
+        for (row, extra) in rows.iter_mut().zip(joined) {
+            row.extend(extra);
+        }
+    }
+    columns.extend(labels.columns.iter().cloned());
+    Ok(Metadata { columns, rows })
+}
+
 /// What the images of a run add up to.
 #[derive(Default)]
 struct Counts {
@@ -266,8 +401,12 @@ struct Counts {
     sums: PixelSums,
 }
 
-/// One batch of encoded images, in input order; `None` marks a skipped blank.
-type Batch = Vec<(String, Option<Vec<u8>>)>;
+/// One image for the writer: id, row of the run, and the PNG (or for the array
+/// the pixels); `None` marks a skipped blank.
+type Made = (String, usize, Option<Vec<u8>>);
+
+/// One batch of images, in input order.
+type Batch = Vec<Made>;
 
 enum ToWriter {
     Batch(Batch),
@@ -276,16 +415,16 @@ enum ToWriter {
     Done,
 }
 
-/// What the writer gives back: the archive's size, or the failure and the number of
-/// images written before it.
-type Written = std::result::Result<u64, (std::io::Error, u64)>;
+/// What the writer gives back: the finished output, or the failure and the number
+/// of images written before it.
+type Written = std::result::Result<Finished, (std::io::Error, u64)>;
 
 /// Adds one batch's images to the sink, in order.
 fn write_batch(sink: &mut dyn Sink, batch: Batch, progress: &dyn Progress) -> std::io::Result<()> {
     let n = batch.len() as u64;
-    for (name, png) in batch {
-        if let Some(png) = png {
-            sink.add(&name, &png)?;
+    for (id, row, data) in batch {
+        if let Some(data) = data {
+            sink.add(&id, row, &data)?;
         }
     }
     progress.advance(n);
@@ -358,7 +497,17 @@ pub fn convert(
         .flat_map(|i| &i.ids)
         .map(|g| g.len() as u64)
         .sum();
-    let sink = open_sink(&options.output, options.force)?;
+    let metadata = gather_metadata(options, &mut inputs)?;
+    let format = options.output_format();
+    let sink = open_sink(&SinkSpec {
+        path: options.output.clone(),
+        format,
+        force: options.force,
+        shard_size: options.shard_size,
+        size: options.geometry.size,
+        metadata: std::sync::Arc::new(metadata),
+    })?;
+    let holds_png = format.holds_png();
     let keeps_partial = sink.keeps_partial_output();
     let output = options.output.clone();
     progress.start(total);
@@ -394,6 +543,8 @@ pub fn convert(
     let mut produce = |deliver: &mut dyn FnMut(Batch) -> bool| -> Result<Counts> {
         let mut counts = Counts::default();
         let mut pixels = PixelRows::default();
+        // Row of the run (over all inputs) of the part's first image.
+        let mut run_row = 0usize;
         for input in inputs.iter_mut() {
             // Dropped after its last row group. One opened again (footer only;
             // checked above) must still have the rows that were checked.
@@ -423,40 +574,44 @@ pub fn convert(
                 for (chunk_index, chunk_ids) in ids.chunks(BATCH).enumerate() {
                     check_cancel()?;
                     let start = chunk_index * BATCH;
-                    let batch: Vec<(String, Option<Vec<u8>>, bool, PixelSums)> =
-                        pool.install(|| {
-                            pixels
-                                .par_rows(start..start + chunk_ids.len())
-                                .zip(chunk_ids.par_iter())
-                                .map(|(raw, id)| {
-                                    if panic_on == Some(id.as_str()) {
-                                        panic!("test hook: --panic-on-image-id {id}");
-                                    }
-                                    let (img, blank) = transform(raw, &geometry);
-                                    let written = !(blank && skip_blank);
-                                    let png = written
-                                        .then(|| encode_png(&img, geometry.size, geometry.size));
-                                    let sums = if written {
-                                        PixelSums::of(&img)
-                                    } else {
-                                        PixelSums::default()
-                                    };
-                                    (entry_name(id), png, blank, sums)
-                                })
-                                .collect()
-                        });
-                    counts.images += batch.len() as u64;
-                    counts.blanks += batch.iter().filter(|b| b.2).count() as u64;
-                    counts.skipped += batch.iter().filter(|b| b.1.is_none()).count() as u64;
-                    for b in &batch {
-                        counts.sums.add(b.3);
+                    let first = run_row + start;
+                    let made: Vec<(Made, bool, PixelSums)> = pool.install(|| {
+                        pixels
+                            .par_rows(start..start + chunk_ids.len())
+                            .zip(chunk_ids.par_iter())
+                            .enumerate()
+                            .map(|(k, (raw, id))| {
+                                if panic_on == Some(id.as_str()) {
+                                    panic!("test hook: --panic-on-image-id {id}");
+                                }
+                                let (img, blank) = transform(raw, &geometry);
+                                let made = |data| (id.clone(), first + k, data);
+                                if blank && skip_blank {
+                                    return (made(None), blank, PixelSums::default());
+                                }
+                                let sums = PixelSums::of(&img);
+                                let data = if holds_png {
+                                    encode_png(&img, geometry.size, geometry.size)
+                                } else {
+                                    img
+                                };
+                                (made(Some(data)), blank, sums)
+                            })
+                            .collect()
+                    });
+                    counts.images += made.len() as u64;
+                    counts.blanks += made.iter().filter(|m| m.1).count() as u64;
+                    counts.skipped += made.iter().filter(|m| m.0 .2.is_none()).count() as u64;
+                    for m in &made {
+                        counts.sums.add(m.2);
                     }
-                    let batch = batch.into_iter().map(|(n, p, _, _)| (n, p)).collect();
+                    let batch = made.into_iter().map(|m| m.0).collect();
                     if !deliver(batch) {
                         return Ok(counts);
                     }
                 }
                 first_row += ids.len() as u64;
+                run_row += ids.len();
             }
         }
         Ok(counts)
@@ -540,7 +695,7 @@ pub fn convert(
             })
         }
     };
-    let output_bytes = written.map_err(|(source, _)| Error::WriteOutput {
+    let finished = written.map_err(|(source, _)| Error::WriteOutput {
         path: output.clone(),
         written: written_to_folder,
         cause: source,
@@ -552,10 +707,11 @@ pub fn convert(
         images: counts.images,
         blanks: counts.blanks,
         skipped: counts.skipped,
-        output_bytes,
+        output_bytes: finished.bytes,
         seconds: elapsed.as_secs_f64(),
         mean,
         std,
+        outputs: finished.paths,
     })
 }
 

@@ -30,9 +30,11 @@ use rayon::prelude::*;
 
 use super::columns::SharedMap;
 use super::layout::{classify_table, describe, Classified, ColumnInfo, ColumnKind, FormatFacts};
+use super::metadata;
 use super::rows::PixelRows;
 use super::{PixelSource, TableLayout};
 use crate::error::{Error, Location, Result};
+use crate::meta::Value;
 
 /// Pixel columns decoded at a time: the decoded span, not the whole batch, is
 /// what a compressed batch costs in memory beside its rows.
@@ -337,6 +339,15 @@ impl ArrowTable {
         })
     }
 
+    /// The metadata columns whose type the outputs hold.
+    fn carried_metadata(&self) -> impl Iterator<Item = usize> + '_ {
+        self.classified
+            .metadata
+            .iter()
+            .copied()
+            .filter(|&c| metadata::arrow_type_is_carried(self.schema.field(c).data_type()))
+    }
+
     fn corrupt(&self, at: Location, cause: ArrowError) -> Error {
         Error::CorruptIpc {
             at,
@@ -543,6 +554,39 @@ impl PixelSource for ArrowTable {
             self.release(part);
         }
         Ok(())
+    }
+
+    fn metadata_columns(&self) -> Vec<String> {
+        self.carried_metadata()
+            .map(|c| self.columns[c].name.clone())
+            .collect()
+    }
+
+    fn uncarried_metadata(&self) -> Vec<(String, String)> {
+        self.classified
+            .metadata
+            .iter()
+            .filter(|&&c| !metadata::arrow_type_is_carried(self.schema.field(c).data_type()))
+            .map(|&c| {
+                (
+                    self.columns[c].name.clone(),
+                    self.columns[c].type_name.clone(),
+                )
+            })
+            .collect()
+    }
+
+    fn read_metadata(&self, part: usize, _first_row: u64) -> Result<Vec<Vec<Value>>> {
+        let columns: Vec<usize> = self.carried_metadata().collect();
+        let rows = self.parts[part].rows;
+        if columns.is_empty() {
+            return Ok(vec![Vec::new(); rows]);
+        }
+        let batch = self.read_columns(part, columns.clone())?;
+        let arrays: Vec<&dyn Array> = (0..columns.len())
+            .map(|i| batch.column(i).as_ref())
+            .collect();
+        Ok(metadata::arrow_rows(&arrays, rows))
     }
 
     fn describe(&self) -> TableLayout {

@@ -19,6 +19,7 @@ pub mod columns;
 pub mod decode;
 pub mod dictionary;
 pub mod layout;
+pub mod metadata;
 pub mod parquet;
 pub mod rows;
 pub mod sniff;
@@ -32,6 +33,7 @@ use std::path::Path;
 
 use crate::error::{Error, Location, Result};
 use crate::geometry::ImageShape;
+use crate::meta::Value;
 
 /// A pixel table of any format, read a part at a time: a Parquet row group or an
 /// Arrow record batch, the unit of memory.
@@ -59,6 +61,14 @@ pub trait PixelSource: Send + Sync {
     ) -> Result<()>;
     /// What the table holds, for `inspect`.
     fn describe(&self) -> TableLayout;
+    /// The metadata columns carried to the outputs, in file order.
+    fn metadata_columns(&self) -> Vec<String>;
+    /// Metadata columns of a type the outputs do not hold, with their types.
+    fn uncarried_metadata(&self) -> Vec<(String, String)> {
+        Vec::new()
+    }
+    /// The values of [`PixelSource::metadata_columns`] in `part`, a row per image.
+    fn read_metadata(&self, part: usize, first_row: u64) -> Result<Vec<Vec<Value>>>;
 }
 
 /// Opens a pixel table, Parquet or Arrow IPC (told from its first bytes), and

@@ -112,6 +112,21 @@ impl super::PixelSource for PixelTable {
     fn describe(&self) -> TableLayout {
         self.describe()
     }
+    fn metadata_columns(&self) -> Vec<String> {
+        let roots = self
+            .metadata
+            .file_metadata()
+            .schema_descr()
+            .root_schema()
+            .get_fields();
+        super::metadata::parquet_metadata_fields(self)
+            .into_iter()
+            .map(|f| roots[f].name().to_string())
+            .collect()
+    }
+    fn read_metadata(&self, part: usize, first_row: u64) -> Result<Vec<Vec<crate::meta::Value>>> {
+        super::metadata::read_parquet_metadata(self, part, first_row)
+    }
 }
 
 impl PixelTable {

@@ -5,8 +5,11 @@
 use std::io::{self, Write};
 use std::path::{Path, PathBuf};
 
-use super::{ordinary_file_permissions, write_error, Sink};
+use std::sync::Arc;
+
+use super::{entry_name, ordinary_file_permissions, write_error, Finished, Sink};
 use crate::error::{Error, Result};
+use crate::meta::{Metadata, MetadataCsv};
 
 /// A flat folder of `<image_id>.png` files.
 ///
@@ -23,6 +26,9 @@ pub struct FolderSink {
     staging: Option<tempfile::TempDir>,
     written: u64,
     bytes: u64,
+    metadata: Arc<Metadata>,
+    /// `metadata.csv`, built as the images are added (when there are labels).
+    table: Option<MetadataCsv>,
 }
 
 /// True for a name pixelprep writes into a folder output: its PNGs, the
@@ -66,7 +72,9 @@ fn nameable(dir: &Path) -> io::Result<Option<PathBuf>> {
 impl FolderSink {
     /// Starts writing into `dir`, or into a folder beside it that will replace it
     /// (`force`, when `dir` holds files already).
-    pub fn create(dir: &Path, force: bool) -> Result<Self> {
+    /// `metadata` holds the labels of each image for `metadata.csv` (`file_name`
+    /// and the labels: the Hugging Face `imagefolder` layout).
+    pub fn create_with(dir: &Path, force: bool, metadata: Arc<Metadata>) -> Result<Self> {
         let mut staging = None;
         if dir.exists() {
             if !dir.is_dir() {
@@ -104,6 +112,8 @@ impl FolderSink {
             staging,
             written: 0,
             bytes: 0,
+            table: (!metadata.is_empty()).then(|| metadata.table("file_name")),
+            metadata,
         })
     }
 
@@ -164,10 +174,10 @@ fn replace_folder(staged: &Path, target: &Path) -> io::Result<()> {
     }
 }
 
-impl Sink for FolderSink {
-    fn add(&mut self, name: &str, png: &[u8]) -> io::Result<()> {
-        // Written under a temporary name and renamed, so a killed run never leaves
-        // a truncated PNG under a real image's name.
+impl FolderSink {
+    /// Writes `data` as `name` in the folder, under a temporary name first, so a
+    /// killed run never leaves a truncated file under a real name.
+    fn put(&self, name: &str, data: &[u8]) -> io::Result<()> {
         let mut temp = tempfile::Builder::new()
             .prefix(".pixelprep.")
             .suffix(".partial")
@@ -175,16 +185,34 @@ impl Sink for FolderSink {
             .tempfile_in(&self.dir)?;
         // Through the `File`: `NamedTempFile`'s own errors name the temporary path,
         // which is gone by the time the error is shown.
-        temp.as_file_mut().write_all(png)?;
+        temp.as_file_mut().write_all(data)?;
         temp.persist(self.dir.join(name)).map_err(|e| e.error)?;
+        Ok(())
+    }
+}
+
+impl Sink for FolderSink {
+    fn add(&mut self, id: &str, row: usize, png: &[u8]) -> io::Result<()> {
+        let name = entry_name(id);
+        self.put(&name, png)?;
+        if let Some(table) = &mut self.table {
+            self.metadata.add_to(table, &name, row);
+        }
         self.written += 1;
         self.bytes += png.len() as u64;
         Ok(())
     }
 
-    fn finish(self: Box<Self>) -> io::Result<u64> {
+    fn finish(mut self: Box<Self>) -> io::Result<Finished> {
+        if let Some(table) = self.table.take() {
+            self.put("metadata.csv", &table.into_bytes())?;
+        }
+        let done = Finished {
+            bytes: self.bytes,
+            paths: vec![self.target.clone()],
+        };
         let Some(staging) = self.staging else {
-            return Ok(self.bytes);
+            return Ok(done);
         };
         let target = &self.target;
         // Files may have appeared in the old folder during the run: check again
@@ -206,7 +234,7 @@ impl Sink for FolderSink {
             }
             return Err(e);
         }
-        Ok(self.bytes)
+        Ok(done)
     }
 
     fn written(&self) -> u64 {

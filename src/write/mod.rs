@@ -1,28 +1,113 @@
 //! The writers, one file per output format behind the [`Sink`] trait: a zip of
-//! stored PNG entries ([`zip`]), or a flat folder of PNG files ([`folder`]); and
-//! the image-id rules ([`ids`]).
+//! stored PNG entries ([`zip`]), a flat folder of PNG files ([`folder`]),
+//! WebDataset tar shards ([`tar`]), one NumPy array ([`npy`]) and an LMDB store
+//! ([`lmdb`]); the image-id rules ([`ids`]) and the temporary files every
+//! output is built in ([`staged`]).
 //!
-//! Both are fed by one writer thread, in input order. Neither leaves anything
-//! half-written under a final name: the zip is built under a temporary name next
-//! to its target and renamed when complete; each folder file likewise.
+//! All are fed by one writer thread, in input order. None leaves anything
+//! half-written under a final name: each file is built under a temporary name
+//! next to its target and renamed when the whole output is complete.
 
 mod folder;
 mod ids;
+mod lmdb;
+mod npy;
+mod staged;
+mod tar;
 mod zip;
 
 use std::io;
-use std::path::Path;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 pub use folder::FolderSink;
 pub use ids::{entry_name, image_id_problem};
 pub use zip::ZipSink;
 
 use crate::error::{Error, Result};
+use crate::meta::Metadata;
 
-/// Whether `path` names a zip archive (by its extension) rather than a folder.
-pub fn is_zip_path(path: &Path) -> bool {
-    path.extension()
-        .is_some_and(|e| e.eq_ignore_ascii_case("zip"))
+/// The kinds of output.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum OutputFormat {
+    /// A zip of stored PNG entries (`-o train.zip`).
+    Zip,
+    /// A flat folder of PNG files (any other path).
+    Dir,
+    /// WebDataset tar shards (`-o shards/train-%06d.tar`), or one tar (`-o train.tar`).
+    Tar,
+    /// One `(N, size, size)` uint8 NumPy array (`-o train.npy`), ids and labels in
+    /// `train.metadata.csv` beside it.
+    Npy,
+    /// An LMDB store in one file (`-o train.lmdb`), key = image id, value = PNG.
+    Lmdb,
+}
+
+impl OutputFormat {
+    /// Every format, in the order the help lists them.
+    pub const ALL: [OutputFormat; 5] = [
+        OutputFormat::Zip,
+        OutputFormat::Dir,
+        OutputFormat::Tar,
+        OutputFormat::Npy,
+        OutputFormat::Lmdb,
+    ];
+
+    /// The format an output path asks for, by its extension: `.zip`, `.tar`,
+    /// `.npy`, `.lmdb` (or `.mdb`); anything else is a folder.
+    pub fn from_path(path: &Path) -> OutputFormat {
+        let extension = path
+            .extension()
+            .map(|e| e.to_string_lossy().to_ascii_lowercase());
+        match extension.as_deref() {
+            Some("zip") => OutputFormat::Zip,
+            Some("tar") => OutputFormat::Tar,
+            Some("npy") => OutputFormat::Npy,
+            Some("lmdb" | "mdb") => OutputFormat::Lmdb,
+            _ => OutputFormat::Dir,
+        }
+    }
+
+    /// The name `--format` takes.
+    pub fn name(self) -> &'static str {
+        match self {
+            OutputFormat::Zip => "zip",
+            OutputFormat::Dir => "dir",
+            OutputFormat::Tar => "tar",
+            OutputFormat::Npy => "npy",
+            OutputFormat::Lmdb => "lmdb",
+        }
+    }
+
+    /// The format named `name` (as `--format` takes it).
+    pub fn from_name(name: &str) -> Option<OutputFormat> {
+        Self::ALL.into_iter().find(|f| f.name() == name)
+    }
+
+    /// False for the array, which holds the pixels themselves.
+    pub fn holds_png(self) -> bool {
+        self != OutputFormat::Npy
+    }
+
+    /// Why `id` cannot be a key of this format (beyond the rules of every
+    /// format: no path separators, no `..`, no control characters); `None` if it can.
+    pub fn id_problem(self, id: &str) -> Option<String> {
+        match self {
+            // WebDataset splits a member name at the first dot of its base name:
+            // `a.b.png` would be sample `a` with a field `b.png`.
+            OutputFormat::Tar if id.contains('.') => Some(
+                "contains a dot, and WebDataset takes the part before the first dot as the \
+                 sample key, so its image and labels would be split; rename the ids, or \
+                 choose another output format"
+                    .to_string(),
+            ),
+            OutputFormat::Lmdb if lmdb::RESERVED_KEYS.contains(&id) => Some(format!(
+                "is one of the keys the LMDB store keeps for itself ({}); rename it",
+                lmdb::RESERVED_KEYS.join(", ")
+            )),
+            _ => None,
+        }
+    }
 }
 
 /// Temporary files are private (0600) by default; the outputs they become should
@@ -32,25 +117,63 @@ pub(crate) fn ordinary_file_permissions() -> std::fs::Permissions {
     std::fs::Permissions::from_mode(0o666)
 }
 
-/// Where the encoded images go.
+/// What a finished output is.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Finished {
+    /// Bytes written: archives and arrays whole, a folder's PNGs.
+    pub bytes: u64,
+    /// The paths written, in order (shards, the array and its CSV...).
+    pub paths: Vec<PathBuf>,
+}
+
+/// Where the images go, in input order.
 pub trait Sink: Send {
-    /// Adds one image under `name`.
-    fn add(&mut self, name: &str, png: &[u8]) -> io::Result<()>;
-    /// Completes the output and puts it under its final name; returns its size in bytes.
-    fn finish(self: Box<Self>) -> io::Result<u64>;
+    /// Adds image `id`, row `row` of the run (over all inputs): its PNG, or for
+    /// the array its pixels.
+    fn add(&mut self, id: &str, row: usize, data: &[u8]) -> io::Result<()>;
+    /// Completes the output and puts it under its final names.
+    fn finish(self: Box<Self>) -> io::Result<Finished>;
     /// Images added so far.
     fn written(&self) -> u64;
     /// True where a failure leaves the images written so far in place (folders).
     fn keeps_partial_output(&self) -> bool;
 }
 
-/// Opens the sink for `path`: a zip if it ends in `.zip`, else a folder.
-pub fn open_sink(path: &Path, force: bool) -> Result<Box<dyn Sink>> {
-    if is_zip_path(path) {
-        Ok(Box::new(ZipSink::create(path, force)?))
-    } else {
-        Ok(Box::new(FolderSink::create(path, force)?))
-    }
+/// What an output is to be.
+#[derive(Debug, Clone)]
+pub struct SinkSpec {
+    /// The `-o` path.
+    pub path: PathBuf,
+    /// Its format.
+    pub format: OutputFormat,
+    /// Replace what is there.
+    pub force: bool,
+    /// Images per tar shard.
+    pub shard_size: u64,
+    /// Side of the square images.
+    pub size: usize,
+    /// The labels of every image, by row.
+    pub metadata: Arc<Metadata>,
+}
+
+/// Opens the sink `spec` describes. Fails, writing nothing, when an output
+/// exists (without `force`) or cannot be made.
+pub fn open_sink(spec: &SinkSpec) -> Result<Box<dyn Sink>> {
+    Ok(match spec.format {
+        OutputFormat::Zip => Box::new(ZipSink::create_with(
+            &spec.path,
+            spec.force,
+            spec.metadata.clone(),
+        )?),
+        OutputFormat::Dir => Box::new(FolderSink::create_with(
+            &spec.path,
+            spec.force,
+            spec.metadata.clone(),
+        )?),
+        OutputFormat::Tar => Box::new(tar::TarSink::create(spec)?),
+        OutputFormat::Npy => Box::new(npy::NpySink::create(spec)?),
+        OutputFormat::Lmdb => Box::new(lmdb::LmdbSink::create(spec)?),
+    })
 }
 
 pub(crate) fn write_error(path: &Path, source: io::Error) -> Error {
@@ -66,10 +189,25 @@ mod tests {
     use super::*;
 
     #[test]
-    fn zip_is_chosen_by_extension() {
-        assert!(is_zip_path(Path::new("out/train.zip")));
-        assert!(is_zip_path(Path::new("TRAIN.ZIP")));
-        assert!(!is_zip_path(Path::new("out/")));
-        assert!(!is_zip_path(Path::new("out.zipped")));
+    fn the_format_is_chosen_by_extension() {
+        let of = |p: &str| OutputFormat::from_path(Path::new(p));
+        assert_eq!(of("out/train.zip"), OutputFormat::Zip);
+        assert_eq!(of("TRAIN.ZIP"), OutputFormat::Zip);
+        assert_eq!(of("out/"), OutputFormat::Dir);
+        assert_eq!(of("out.zipped"), OutputFormat::Dir);
+        assert_eq!(of("shards/train-%06d.tar"), OutputFormat::Tar);
+        assert_eq!(of("train.npy"), OutputFormat::Npy);
+        assert_eq!(of("train.lmdb"), OutputFormat::Lmdb);
+        for format in OutputFormat::ALL {
+            assert_eq!(OutputFormat::from_name(format.name()), Some(format));
+        }
+    }
+
+    #[test]
+    fn tar_keys_may_not_hold_a_dot() {
+        assert!(OutputFormat::Tar.id_problem("a.b").is_some());
+        assert!(OutputFormat::Zip.id_problem("a.b").is_none());
+        assert!(OutputFormat::Lmdb.id_problem("__len__").is_some());
+        assert!(OutputFormat::Tar.id_problem("Train_0").is_none());
     }
 }

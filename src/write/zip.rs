@@ -4,14 +4,16 @@
 
 use std::fs::File;
 use std::io::{self, BufWriter, Seek, SeekFrom, Write};
-use std::path::{Path, PathBuf};
+use std::path::Path;
+use std::sync::Arc;
 
-use tempfile::NamedTempFile;
 use zip::write::{FileOptions, PreparedZipFile, SimpleFileOptions};
 use zip::{CompressionMethod, DateTime, ZipWriter};
 
-use super::{ordinary_file_permissions, write_error, Sink};
-use crate::error::{Error, Result};
+use super::staged::{check_target, persist_all, Staged};
+use super::{entry_name, write_error, Finished, Sink};
+use crate::error::Result;
+use crate::meta::{Metadata, MetadataCsv};
 
 /// A `Write + Seek` that answers "where am I" from its own count. The zip writer asks
 /// for the position at every entry, and `BufWriter` would flush on every such seek.
@@ -88,48 +90,32 @@ impl<W: Write + Seek> Seek for PositionedWriter<W> {
     }
 }
 
-/// A zip of stored entries, like Python's `zipfile` with its default `ZIP_STORED`.
+/// A zip of stored entries, like Python's `zipfile` with its default `ZIP_STORED`;
+/// with labels, a last entry `metadata.csv` (`file_name` and the labels, as the
+/// Hugging Face `imagefolder` loader reads them).
 pub struct ZipSink {
-    target: PathBuf,
     force: bool,
-    temp: NamedTempFile,
+    temp: Staged,
     zip: ZipWriter<PositionedWriter<File>>,
     options: SimpleFileOptions,
     written: u64,
+    metadata: Arc<Metadata>,
+    table: Option<MetadataCsv>,
 }
 
 impl ZipSink {
     /// Starts a zip that will replace `target` when finished (refused if it exists
     /// and `force` is not set).
     pub fn create(target: &Path, force: bool) -> Result<Self> {
-        if target.exists() && !force {
-            return Err(Error::OutputExists {
-                path: target.to_path_buf(),
-            });
-        }
-        if target.is_dir() {
-            return Err(write_error(
-                target,
-                io::Error::other("it is a directory; a zip output needs a file path"),
-            ));
-        }
-        let parent = match target.parent() {
-            Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
-            _ => PathBuf::from("."),
-        };
-        std::fs::create_dir_all(&parent).map_err(|e| write_error(target, e))?;
-        let file_name = target
-            .file_name()
-            .map(|n| n.to_string_lossy().into_owned())
-            .unwrap_or_default();
-        let temp = tempfile::Builder::new()
-            .prefix(&format!(".{file_name}."))
-            .suffix(".partial")
-            .permissions(ordinary_file_permissions())
-            .tempfile_in(&parent)
-            .map_err(|e| write_error(target, e))?;
+        Self::create_with(target, force, Arc::default())
+    }
+
+    /// [`ZipSink::create`], with the labels of each image for `metadata.csv`.
+    pub fn create_with(target: &Path, force: bool, metadata: Arc<Metadata>) -> Result<Self> {
+        check_target(target, force, "a zip output")?;
+        let temp = Staged::create(target).map_err(|e| write_error(target, e))?;
         let file = temp
-            .as_file()
+            .file()
             .try_clone()
             .map_err(|e| write_error(target, e))?;
         let writer = PositionedWriter::new(BufWriter::with_capacity(1 << 20, file));
@@ -138,14 +124,23 @@ impl ZipSink {
             .compression_method(CompressionMethod::Stored)
             .last_modified_time(DateTime::default())
             .unix_permissions(0o644);
+        let table = (!metadata.is_empty()).then(|| metadata.table("file_name"));
         Ok(ZipSink {
-            target: target.to_path_buf(),
             force,
             temp,
             zip: ZipWriter::new(writer),
             options,
             written: 0,
+            metadata,
+            table,
         })
+    }
+
+    fn add_entry(&mut self, name: &str, data: &[u8]) -> io::Result<()> {
+        // Sizes and CRC are known up front, so the local header is written once and
+        // never patched: no seek back per entry.
+        let prepared = PreparedZipFile::from_data(name, self.options, data).map_err(zip_io)?;
+        self.zip.add_prepared_file(prepared).map_err(zip_io)
     }
 }
 
@@ -157,22 +152,22 @@ fn zip_io(e: zip::result::ZipError) -> io::Error {
 }
 
 impl Sink for ZipSink {
-    fn add(&mut self, name: &str, png: &[u8]) -> io::Result<()> {
-        // Sizes and CRC are known up front, so the local header is written once and
-        // never patched: no seek back per entry.
-        let prepared = PreparedZipFile::from_data(name, self.options, png).map_err(zip_io)?;
-        self.zip.add_prepared_file(prepared).map_err(zip_io)?;
+    fn add(&mut self, id: &str, row: usize, png: &[u8]) -> io::Result<()> {
+        let name = entry_name(id);
+        self.add_entry(&name, png)?;
+        if let Some(table) = &mut self.table {
+            self.metadata.add_to(table, &name, row);
+        }
         self.written += 1;
         Ok(())
     }
 
-    fn finish(self: Box<Self>) -> io::Result<u64> {
+    fn finish(mut self: Box<Self>) -> io::Result<Finished> {
+        if let Some(table) = self.table.take() {
+            self.add_entry("metadata.csv", &table.into_bytes())?;
+        }
         let ZipSink {
-            target,
-            force,
-            temp,
-            zip,
-            ..
+            force, temp, zip, ..
         } = *self;
         let writer = zip.finish().map_err(zip_io)?;
         if writer.failed {
@@ -185,13 +180,8 @@ impl Sink for ZipSink {
         // hundreds of MB would cost seconds of every run.
         let file = writer.inner.into_inner().map_err(|e| e.into_error())?;
         drop(file);
-        if force {
-            temp.persist(&target).map_err(|e| e.error)?;
-        } else {
-            // Refuse to clobber a file that appeared while we were writing.
-            temp.persist_noclobber(&target).map_err(|e| e.error)?;
-        }
-        Ok(size)
+        let paths = persist_all(vec![temp.close()], force)?;
+        Ok(Finished { bytes: size, paths })
     }
 
     fn written(&self) -> u64 {

@@ -14,5 +14,6 @@ mod convert;
 mod errors;
 mod inspect;
 mod library;
+mod outputs;
 mod producers;
 mod resize_fixtures;

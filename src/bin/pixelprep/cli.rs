@@ -7,13 +7,16 @@ use clap::{Args, Parser, Subcommand};
 
 use crate::bench::BenchOptions;
 use crate::progress::{ProgressChoice, DEFAULT_LINE_INTERVAL};
-use pixelprep::{ConvertOptions, Geometry, ImageShape, SynthOptions};
+use pixelprep::{ConvertOptions, Geometry, ImageShape, OutputFormat, SynthOptions};
 
 const EXAMPLES: &str = "\
 Examples:
   pixelprep convert train_image_data_0.parquet train_image_data_1.parquet -o train.zip
   pixelprep convert data-samples/bengali_sample.parquet -o out/
   pixelprep convert train_image_data_0.parquet -o train.zip --threads 1
+  pixelprep convert train_image_data_*.parquet -o shards/train-%06d.tar --labels train.csv
+  pixelprep convert train_image_data_0.parquet -o train.npy
+  pixelprep convert train_image_data_0.parquet -o train.lmdb --labels train.csv
 
 Exit codes: 0 ok, 1 bad input or failure, 2 usage error, 130 interrupted.";
 
@@ -25,7 +28,7 @@ Examples:
 #[command(
     name = "pixelprep",
     version,
-    about = "Turn pixel tables (Parquet or Feather, Bengali.AI layout) into zip or folder archives of PNGs, pixel-identical to the reference Kaggle kernel",
+    about = "Turn pixel tables (Parquet or Feather, Bengali.AI layout) into training archives (zip, folder, WebDataset shards, NumPy, LMDB), pixel-identical to the reference Kaggle kernel",
     after_help = EXAMPLES
 )]
 pub struct Cli {
@@ -35,7 +38,7 @@ pub struct Cli {
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
-    /// Convert pixel tables (Parquet, Feather / Arrow IPC) into a zip (OUT ends in .zip) or a folder of PNGs.
+    /// Convert pixel tables (Parquet, Feather / Arrow IPC) into a zip or folder of PNGs, WebDataset shards, a NumPy array or an LMDB store.
     #[command(after_help = EXAMPLES)]
     Convert(ConvertArgs),
 
@@ -199,9 +202,27 @@ pub struct ConvertArgs {
     #[arg(required = true, value_name = "INPUT")]
     pub inputs: Vec<PathBuf>,
 
-    /// Output: a path ending in .zip gives a zip archive, anything else a folder.
+    /// Output, its format told by the extension: train.zip (zip of PNGs),
+    /// shards/train-%06d.tar (WebDataset shards; train.tar: one tar), train.npy
+    /// (one uint8 array, ids and labels in train.metadata.csv), train.lmdb (LMDB
+    /// store in one file); anything else a folder of PNGs.
     #[arg(short, long, value_name = "OUT")]
     pub output: PathBuf,
+
+    /// The output format, when the extension of OUT does not say it.
+    #[arg(long, value_enum, value_name = "FORMAT")]
+    pub format: Option<FormatArg>,
+
+    /// Images per tar shard, with a shard pattern (%06d) in OUT.
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..))]
+    pub shard_size: Option<u64>,
+
+    /// A CSV with one row per image (the competition's train.csv), joined on the
+    /// image_id column; its columns go to the outputs beside the table's own
+    /// label columns: metadata.csv in a zip or folder, <key>.json in tar shards,
+    /// the .metadata.csv of an array, __metadata__ in LMDB.
+    #[arg(long, value_name = "FILE.csv")]
+    pub labels: Option<PathBuf>,
 
     /// Worker threads [default: all cores]; 1 runs serially.
     #[arg(short = 'j', long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..))]
@@ -307,18 +328,71 @@ pub fn default_threads() -> usize {
     std::thread::available_parallelism().map_or(1, |n| n.get())
 }
 
+/// `--format`'s values.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum FormatArg {
+    /// A zip of PNGs.
+    Zip,
+    /// A folder of PNGs.
+    Dir,
+    /// WebDataset tar shards, or one tar.
+    Tar,
+    /// One uint8 NumPy array and its metadata CSV.
+    Npy,
+    /// An LMDB store in one file.
+    Lmdb,
+}
+
+impl FormatArg {
+    fn to_format(self) -> OutputFormat {
+        match self {
+            FormatArg::Zip => OutputFormat::Zip,
+            FormatArg::Dir => OutputFormat::Dir,
+            FormatArg::Tar => OutputFormat::Tar,
+            FormatArg::Npy => OutputFormat::Npy,
+            FormatArg::Lmdb => OutputFormat::Lmdb,
+        }
+    }
+}
+
 impl ConvertArgs {
-    pub fn to_options(&self) -> ConvertOptions {
-        ConvertOptions {
+    /// The validated options; an `Err` is a usage error to report as clap does.
+    pub fn to_options(&self) -> Result<ConvertOptions, String> {
+        let format = self.format.map_or_else(
+            || OutputFormat::from_path(&self.output),
+            FormatArg::to_format,
+        );
+        let has_pattern = self
+            .output
+            .file_name()
+            .is_some_and(|n| n.to_string_lossy().contains('%'));
+        if self.shard_size.is_some() && !(format == OutputFormat::Tar && has_pattern) {
+            return Err(format!(
+                "--shard-size needs tar shards: an OUT with a shard number pattern, such as \
+                 -o shards/train-%06d.tar (OUT is {})",
+                self.output.display()
+            ));
+        }
+        if has_pattern && format != OutputFormat::Tar {
+            return Err(format!(
+                "OUT {} has a shard pattern (%), which only tar shards take; name a .tar, or \
+                 drop the %",
+                self.output.display()
+            ));
+        }
+        Ok(ConvertOptions {
             inputs: self.inputs.clone(),
             output: self.output.clone(),
+            format: self.format.map(FormatArg::to_format),
+            shard_size: self.shard_size.unwrap_or(10_000),
+            labels: self.labels.clone(),
             geometry: self.geometry.to_geometry(),
             threads: self.threads.map_or_else(default_threads, usize::from),
             force: self.force,
             skip_blank: self.skip_blank,
             id_column: self.id.id_column.clone(),
             panic_on_image_id: self.panic_on_image_id.clone(),
-        }
+        })
     }
 }
 
@@ -339,10 +413,29 @@ mod tests {
         let Command::Convert(args) = cli.command else {
             panic!("parsed as convert");
         };
-        let options = args.to_options();
+        let options = args.to_options().unwrap();
         assert_eq!(options.geometry, Geometry::default());
         assert!(options.threads >= 1);
         assert!(!options.force && !options.skip_blank);
+    }
+
+    fn convert_options(args: &[&str]) -> Result<ConvertOptions, String> {
+        let argv = ["pixelprep", "convert", "a.parquet"].iter().chain(args);
+        let Command::Convert(args) = Cli::try_parse_from(argv).unwrap().command else {
+            panic!("parsed as convert");
+        };
+        args.to_options()
+    }
+
+    #[test]
+    fn shard_options_go_together() {
+        let shards = convert_options(&["-o", "s/t-%06d.tar", "--shard-size", "5"]).unwrap();
+        assert_eq!(shards.shard_size, 5);
+        assert_eq!(shards.output_format(), OutputFormat::Tar);
+        assert!(convert_options(&["-o", "t.tar", "--shard-size", "5"]).is_err());
+        assert!(convert_options(&["-o", "t-%06d.zip"]).is_err());
+        let npy = convert_options(&["-o", "out", "--format", "npy"]).unwrap();
+        assert_eq!(npy.output_format(), OutputFormat::Npy);
     }
 
     #[test]

@@ -63,7 +63,15 @@ fn main() -> ExitCode {
 fn run(cli: Cli, cancel: &AtomicBool) -> anyhow::Result<()> {
     match cli.command {
         Command::Convert(args) => {
-            let options = args.to_options();
+            let options = match args.to_options() {
+                Ok(options) => options,
+                Err(message) => {
+                    use clap::CommandFactory;
+                    Cli::command()
+                        .error(clap::error::ErrorKind::ArgumentConflict, message)
+                        .exit()
+                }
+            };
             let reporter = Reporter::new(
                 ProgressMode::detect(args.progress_choice()),
                 "convert",
@@ -74,7 +82,7 @@ fn run(cli: Cli, cancel: &AtomicBool) -> anyhow::Result<()> {
             let summary = result?;
             let output = options.output.display().to_string();
             if args.json {
-                println!("{}", summary_json(&summary, &output));
+                println!("{}", summary_json(&summary));
             } else {
                 println!("{}", summary_line(&summary, &output));
             }
@@ -135,8 +143,12 @@ fn summary_line(s: &Summary, output: &str) -> String {
     } else {
         String::new()
     };
+    let files = match s.outputs.len() {
+        0 | 1 => String::new(),
+        n => format!("{n} files, "),
+    };
     format!(
-        "{} images, {} blank{skipped}, from {} file{} into {output} ({:.1} MB) in {:.2} s, {:.0} images/s; pixel mean {:.3}, std {:.3}",
+        "{} images, {} blank{skipped}, from {} file{} into {output} ({files}{:.1} MB) in {:.2} s, {:.0} images/s; pixel mean {:.3}, std {:.3}",
         s.images,
         s.blanks,
         s.files,
@@ -150,7 +162,7 @@ fn summary_line(s: &Summary, output: &str) -> String {
 }
 
 /// The whole summary as one JSON object, for notebooks and scripts.
-fn summary_json(s: &Summary, output: &str) -> String {
+fn summary_json(s: &Summary) -> String {
     serde_json::json!({
         "images": s.images,
         "blanks": s.blanks,
@@ -160,7 +172,7 @@ fn summary_json(s: &Summary, output: &str) -> String {
         "seconds": s.seconds,
         "mean": s.mean,
         "std": s.std,
-        "outputs": [output],
+        "outputs": s.outputs.iter().map(|p| p.display().to_string()).collect::<Vec<_>>(),
     })
     .to_string()
 }

@@ -11,6 +11,7 @@ mod blank;
 mod dangerous_ids;
 mod disk;
 mod duplicate_ids;
+mod formats;
 mod fuzz;
 mod layout;
 mod output;
