@@ -202,8 +202,9 @@ pub enum Error {
         path: PathBuf,
     },
 
-    /// `force` would replace a folder that holds files pixelprep does not write.
-    #[error("{}: --force does not replace this folder: {why}; move what you want to keep, or choose another output", path.display())]
+    /// `force` would replace or remove something pixelprep did not write (a folder
+    /// holding other files, a file with a shard's name that is not a tar).
+    #[error("{}: --force does not replace it: {why}; move what you want to keep, or choose another output", path.display())]
     ForceRefused {
         /// The output folder.
         path: PathBuf,

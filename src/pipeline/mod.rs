@@ -13,17 +13,20 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Instant;
 
 mod readahead;
+mod transform;
+
+pub use transform::{transform, transform_batches, Images, TransformOptions};
 
 use crossbeam_channel::{bounded, Receiver};
 use rayon::prelude::*;
 
 use crate::error::{Error, Location, Result};
 use crate::geometry::Geometry;
-use crate::image::{encode_png, transform};
+use crate::image::{encode_png, transform as transform_image};
 use crate::meta::labels::Labels;
 use crate::meta::{Metadata, Value};
 use crate::read::{PixelRows, PixelSource};
-use crate::write::{image_id_problem, open_sink, Finished, OutputFormat, Sink, SinkSpec};
+use crate::write::{image_id_problem, open_sink, Finished, Image, OutputFormat, Sink, SinkSpec};
 use readahead::Readahead;
 
 /// Images transformed per parallel step and sent to the writer as one message.
@@ -401,9 +404,18 @@ struct Counts {
     sums: PixelSums,
 }
 
-/// One image for the writer: id, row of the run, and the PNG (or for the array
-/// the pixels); `None` marks a skipped blank.
-type Made = (String, usize, Option<Vec<u8>>);
+/// What the writer gets of one image.
+enum Payload {
+    /// A blank left out.
+    Skipped,
+    /// Its PNG, or for the array its pixels.
+    Data(Vec<u8>),
+    /// Already in place: the worker wrote it through the sink's `Sink::place`.
+    Placed,
+}
+
+/// One image for the writer: id, row of the run, and what to write.
+type Made = (String, usize, Payload);
 
 /// One batch of images, in input order.
 type Batch = Vec<Made>;
@@ -422,11 +434,22 @@ type Written = std::result::Result<Finished, (std::io::Error, u64)>;
 /// Adds one batch's images to the sink, in order.
 fn write_batch(sink: &mut dyn Sink, batch: Batch, progress: &dyn Progress) -> std::io::Result<()> {
     let n = batch.len() as u64;
-    for (id, row, data) in batch {
-        if let Some(data) = data {
-            sink.add(&id, row, &data)?;
-        }
-    }
+    let images: Vec<Image> = batch
+        .iter()
+        .filter_map(|(id, row, payload)| {
+            let data = match payload {
+                Payload::Skipped => return None,
+                Payload::Data(data) => Some(data.as_slice()),
+                Payload::Placed => None,
+            };
+            Some(Image {
+                id,
+                row: *row,
+                data,
+            })
+        })
+        .collect();
+    sink.add_all(&images)?;
     progress.advance(n);
     Ok(())
 }
@@ -508,6 +531,13 @@ pub fn convert(
         metadata: std::sync::Arc::new(metadata),
     })?;
     let holds_png = format.holds_png();
+    // Where the sink knows each image's place (the array, when no image is left
+    // out), the workers write the images there themselves, in parallel.
+    let place = if options.skip_blank {
+        None
+    } else {
+        sink.place()
+    };
     let keeps_partial = sink.keeps_partial_output();
     let output = options.output.clone();
     progress.start(total);
@@ -575,7 +605,7 @@ pub fn convert(
                     check_cancel()?;
                     let start = chunk_index * BATCH;
                     let first = run_row + start;
-                    let made: Vec<(Made, bool, PixelSums)> = pool.install(|| {
+                    let made: std::io::Result<Vec<(Made, bool, PixelSums)>> = pool.install(|| {
                         pixels
                             .par_rows(start..start + chunk_ids.len())
                             .zip(chunk_ids.par_iter())
@@ -584,24 +614,39 @@ pub fn convert(
                                 if panic_on == Some(id.as_str()) {
                                     panic!("test hook: --panic-on-image-id {id}");
                                 }
-                                let (img, blank) = transform(raw, &geometry);
-                                let made = |data| (id.clone(), first + k, data);
+                                let (img, blank) = transform_image(raw, &geometry);
+                                let made = |payload| (id.clone(), first + k, payload);
                                 if blank && skip_blank {
-                                    return (made(None), blank, PixelSums::default());
+                                    return Ok((
+                                        made(Payload::Skipped),
+                                        blank,
+                                        PixelSums::default(),
+                                    ));
                                 }
                                 let sums = PixelSums::of(&img);
-                                let data = if holds_png {
-                                    encode_png(&img, geometry.size, geometry.size)
+                                let payload = if let Some(place) = &place {
+                                    place.place((first + k) as u64, &img)?;
+                                    Payload::Placed
+                                } else if holds_png {
+                                    Payload::Data(encode_png(&img, geometry.size, geometry.size))
                                 } else {
-                                    img
+                                    Payload::Data(img)
                                 };
-                                (made(Some(data)), blank, sums)
+                                Ok((made(payload), blank, sums))
                             })
                             .collect()
                     });
+                    let made = made.map_err(|cause| Error::WriteOutput {
+                        path: output.clone(),
+                        written: None,
+                        cause,
+                    })?;
                     counts.images += made.len() as u64;
                     counts.blanks += made.iter().filter(|m| m.1).count() as u64;
-                    counts.skipped += made.iter().filter(|m| m.0 .2.is_none()).count() as u64;
+                    counts.skipped += made
+                        .iter()
+                        .filter(|m| matches!(m.0 .2, Payload::Skipped))
+                        .count() as u64;
                     for m in &made {
                         counts.sums.add(m.2);
                     }

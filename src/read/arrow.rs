@@ -84,7 +84,7 @@ pub struct ArrowTable {
     codec: Option<String>,
 }
 
-fn column_kind(data_type: &DataType) -> ColumnKind {
+pub(super) fn column_kind(data_type: &DataType) -> ColumnKind {
     match data_type {
         DataType::Int8
         | DataType::Int16
@@ -442,6 +442,76 @@ fn copy_pixels(
     Ok(())
 }
 
+/// The text of an id column, refusing nulls; `at(row)` says where a row is.
+pub(super) fn ids_of(column: &ArrayRef, at: impl Fn(usize) -> Location) -> Result<Vec<String>> {
+    if let Some(row) = (0..column.len()).find(|&r| column.is_null(r)) {
+        return Err(Error::BadImageId {
+            at: at(row),
+            message: "is null; every row needs an image id".into(),
+        });
+    }
+    let ids: Vec<String> = match column.data_type() {
+        DataType::Utf8 => column
+            .as_string::<i32>()
+            .iter()
+            .flatten()
+            .map(str::to_owned)
+            .collect(),
+        DataType::LargeUtf8 => column
+            .as_string::<i64>()
+            .iter()
+            .flatten()
+            .map(str::to_owned)
+            .collect(),
+        DataType::Utf8View => column
+            .as_string_view()
+            .iter()
+            .flatten()
+            .map(str::to_owned)
+            .collect(),
+        other => unreachable!("the id column is checked to be text, found {other}"),
+    };
+    Ok(ids)
+}
+
+/// Fills columns `first_column..` of `out` from `arrays` (one per pixel column,
+/// the batch's rows), or says which pixel is null or out of range; `column(k)`
+/// names array `k`, `at(row)` says where a row is.
+pub(super) fn fill_pixels(
+    out: &mut PixelRows,
+    first_column: usize,
+    arrays: &[&ArrayRef],
+    column: impl Fn(usize) -> String,
+    at: impl Fn(usize) -> Location,
+) -> Result<()> {
+    let fault = out.fill_columns(
+        first_column..first_column + arrays.len(),
+        STRIP_ROWS,
+        |first, strip, block| {
+            let width = block.len() / strip.len().max(1);
+            for c in 0..width {
+                let k = first - first_column + c;
+                let chunk = &mut block[c * strip.len()..(c + 1) * strip.len()];
+                copy_pixels(arrays[k].as_ref(), strip.clone(), chunk)
+                    .map_err(|(row, value)| (k, row, value))?;
+            }
+            Ok(())
+        },
+    );
+    let Err((k, row, value)) = fault else {
+        return Ok(());
+    };
+    Err(Error::BadPixel {
+        at: at(row).with_column(column(k)),
+        message: match value {
+            None => "is null; pixels must be 8-bit grayscale values".into(),
+            Some(v) => {
+                format!("has value {v}, outside 0..255; pixels must be 8-bit grayscale values")
+            }
+        },
+    })
+}
+
 impl PixelSource for ArrowTable {
     fn num_rows(&self) -> u64 {
         self.parts.iter().map(|p| p.rows as u64).sum()
@@ -466,40 +536,12 @@ impl PixelSource for ArrowTable {
     fn read_ids(&self, part: usize, first_row: u64) -> Result<Vec<String>> {
         let id = self.classified.id;
         let batch = self.read_columns(part, vec![id])?;
-        let column = batch.column(0);
         let at = |row: usize| {
             Location::file(&self.path)
                 .with_row(first_row + row as u64)
                 .with_column(&self.columns[id].name)
         };
-        if let Some(row) = (0..column.len()).find(|&r| column.is_null(r)) {
-            return Err(Error::BadImageId {
-                at: at(row),
-                message: "is null; every row needs an image id".into(),
-            });
-        }
-        let ids: Vec<String> = match column.data_type() {
-            DataType::Utf8 => column
-                .as_string::<i32>()
-                .iter()
-                .flatten()
-                .map(str::to_owned)
-                .collect(),
-            DataType::LargeUtf8 => column
-                .as_string::<i64>()
-                .iter()
-                .flatten()
-                .map(str::to_owned)
-                .collect(),
-            DataType::Utf8View => column
-                .as_string_view()
-                .iter()
-                .flatten()
-                .map(str::to_owned)
-                .collect(),
-            other => unreachable!("the id column is checked to be text, found {other}"),
-        };
-        Ok(ids)
+        ids_of(batch.column(0), at)
     }
 
     fn read_pixels(
@@ -520,35 +562,17 @@ impl PixelSource for ArrowTable {
                 .map(|columns| self.read_columns(part, columns.to_vec()))
                 .collect::<Result<_>>()?;
             let arrays: Vec<&ArrayRef> = slices.iter().flat_map(|b| b.columns()).collect();
-            let fault = out.fill_columns(
-                first_column..first_column + span.len(),
-                STRIP_ROWS,
-                |first, strip, block| {
-                    let width = block.len() / strip.len().max(1);
-                    for c in 0..width {
-                        let k = first - first_column + c;
-                        let chunk = &mut block[c * strip.len()..(c + 1) * strip.len()];
-                        copy_pixels(arrays[k].as_ref(), strip.clone(), chunk)
-                            .map_err(|(row, value)| (k, row, value))?;
-                    }
-                    Ok(())
+            fill_pixels(
+                out,
+                first_column,
+                &arrays,
+                |k| self.columns[span[k]].name.clone(),
+                |row| {
+                    Location::file(&self.path)
+                        .with_row(first_row + row as u64)
+                        .with_image_id(ids.get(row).cloned().unwrap_or_default())
                 },
-            );
-            if let Err((k, row, value)) = fault {
-                let at = Location::file(&self.path)
-                    .with_row(first_row + row as u64)
-                    .with_image_id(ids.get(row).cloned().unwrap_or_default())
-                    .with_column(&self.columns[span[k]].name);
-                return Err(Error::BadPixel {
-                    at,
-                    message: match value {
-                        None => "is null; pixels must be 8-bit grayscale values".into(),
-                        Some(v) => format!(
-                            "has value {v}, outside 0..255; pixels must be 8-bit grayscale values"
-                        ),
-                    },
-                });
-            }
+            )?;
             drop(arrays);
             drop(slices);
             self.release(part);

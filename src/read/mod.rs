@@ -9,12 +9,15 @@
 //!   dictionary-encoded pixels;
 //! - [`rows`]: a row group's pixels as rows, and the transpose that fills them;
 //! - [`arrow`]: Feather v2 / Arrow IPC files and streams, a record batch at a time;
+//!   [`batches`]: record batches already in memory (the Python API's Arrow input);
+//! - [`metadata`]: the metadata columns' values, from either format;
 //! - [`sniff`]: what a file that is neither is.
 //!
 //! Both formats are behind [`PixelSource`]; [`open`] picks one from the file's
 //! first bytes.
 
 pub mod arrow;
+pub mod batches;
 pub mod columns;
 pub mod decode;
 pub mod dictionary;

@@ -126,11 +126,45 @@ pub struct Finished {
     pub paths: Vec<PathBuf>,
 }
 
+/// One image for a sink.
+#[derive(Debug, Clone, Copy)]
+pub struct Image<'a> {
+    /// Its id.
+    pub id: &'a str,
+    /// Its row in the run, over all inputs (the row of its labels).
+    pub row: usize,
+    /// Its PNG, or for the array its pixels; `None` when a worker has put it in
+    /// place already, through the sink's [`Sink::place`].
+    pub data: Option<&'a [u8]>,
+}
+
+/// Puts an image where it belongs in the output, from any worker thread: for an
+/// output whose offsets are known in advance (the array).
+pub trait Place: Send + Sync {
+    /// Writes the pixels of image `index` of the run.
+    fn place(&self, index: u64, pixels: &[u8]) -> io::Result<()>;
+}
+
 /// Where the images go, in input order.
 pub trait Sink: Send {
     /// Adds image `id`, row `row` of the run (over all inputs): its PNG, or for
     /// the array its pixels.
     fn add(&mut self, id: &str, row: usize, data: &[u8]) -> io::Result<()>;
+    /// Adds a batch of images, in order.
+    fn add_all(&mut self, images: &[Image<'_>]) -> io::Result<()> {
+        images.iter().try_for_each(|image| {
+            let data = image
+                .data
+                .expect("only sinks with `place` get placed images");
+            self.add(image.id, image.row, data)
+        })
+    }
+    /// Where workers may write the images themselves when every image of the
+    /// run is written, image `i` of the run in place `i`; `None` (the default)
+    /// when only the writer writes.
+    fn place(&self) -> Option<Arc<dyn Place>> {
+        None
+    }
     /// Completes the output and puts it under its final names.
     fn finish(self: Box<Self>) -> io::Result<Finished>;
     /// Images added so far.

@@ -49,3 +49,48 @@ fn a_cancelled_run_is_interrupted_and_leaves_nothing() {
         "no partial file left"
     );
 }
+
+/// The producer fixtures' geometry and golden images, in input order.
+fn fixture_golden() -> (Geometry, Vec<u8>) {
+    let geometry = Geometry {
+        height: 20,
+        width: 24,
+        size: 16,
+        pad: 4,
+    };
+    let golden = folder_images(&repo().join("tests/fixtures/producers/golden"));
+    let pixels = (0..64)
+        .flat_map(|i| golden[&format!("Train_{i}.png")].pixels.clone())
+        .collect();
+    (geometry, pixels)
+}
+
+#[test]
+fn transform_gives_the_golden_images_in_memory_from_a_file_and_from_batches() {
+    use pixelprep::{transform, transform_batches, TransformOptions};
+    let (geometry, golden) = fixture_golden();
+    let options = TransformOptions {
+        geometry,
+        ..TransformOptions::default()
+    };
+    let ids: Vec<String> = (0..64).map(|i| format!("Train_{i}")).collect();
+    let fixtures = repo().join("tests/fixtures/producers");
+    let never = AtomicBool::new(false);
+    for name in ["pyarrow_snappy.parquet", "feather_zstd.feather"] {
+        let images = transform(&fixtures.join(name), &options, &never).unwrap();
+        assert_eq!((images.ids.as_slice(), images.size), (ids.as_slice(), 16), "{name}");
+        assert!(images.pixels == golden, "{name}: pixels differ from golden");
+    }
+    // Record batches in memory, as the Python API gets them from an Arrow stream.
+    let file = std::fs::File::open(fixtures.join("feather_uncompressed.feather")).unwrap();
+    let reader = arrow_ipc::reader::FileReader::try_new(file, None).unwrap();
+    let schema = reader.schema();
+    let batches: Vec<_> = reader.map(Result::unwrap).collect();
+    let images = transform_batches("<batches>", schema, batches, &options, &never).unwrap();
+    assert_eq!(images.ids, ids);
+    assert!(images.pixels == golden, "batches: pixels differ from golden");
+    // A cancelled call stops with the interruption.
+    let cancelled = AtomicBool::new(true);
+    let error = transform(&fixtures.join("pyarrow_snappy.parquet"), &options, &cancelled);
+    assert!(error.unwrap_err().is_interrupted());
+}

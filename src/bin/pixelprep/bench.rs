@@ -22,8 +22,9 @@ use pixelprep::Geometry;
 /// What to run.
 #[derive(Debug, Clone)]
 pub struct BenchOptions {
-    /// The pixelprep binary to run (normally the current executable).
-    pub executable: PathBuf,
+    /// How to run pixelprep: the program (normally the current executable) and
+    /// the arguments before the subcommand (`python -m pixelprep` from the wheel).
+    pub command: Vec<std::ffi::OsString>,
     pub inputs: Vec<PathBuf>,
     pub geometry: Geometry,
     /// Threads of the parallel run.
@@ -220,8 +221,9 @@ fn run_once(
     mode: &'static str,
 ) -> io::Result<BenchRun> {
     let g = options.geometry;
-    let mut command = Command::new(&options.executable);
+    let mut command = Command::new(&options.command[0]);
     command
+        .args(&options.command[1..])
         .arg("convert")
         .args(&options.inputs)
         .arg("-o")

@@ -5,8 +5,8 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand};
 
-use crate::bench::BenchOptions;
-use crate::progress::{ProgressChoice, DEFAULT_LINE_INTERVAL};
+use super::bench::BenchOptions;
+use super::progress::{ProgressChoice, DEFAULT_LINE_INTERVAL};
 use pixelprep::{ConvertOptions, Geometry, ImageShape, OutputFormat, SynthOptions};
 
 const EXAMPLES: &str = "\
@@ -16,7 +16,7 @@ Examples:
   pixelprep convert train_image_data_0.parquet -o train.zip --threads 1
   pixelprep convert train_image_data_*.parquet -o shards/train-%06d.tar --labels train.csv
   pixelprep convert train_image_data_0.parquet -o train.npy
-  pixelprep convert train_image_data_0.parquet -o train.lmdb --labels train.csv
+  pixelprep convert train_image_data_*.parquet -o train.lmdb --labels train.csv
 
 Exit codes: 0 ok, 1 bad input or failure, 2 usage error, 130 interrupted.";
 
@@ -97,9 +97,9 @@ pub struct BenchArgs {
 }
 
 impl BenchArgs {
-    pub fn to_options(&self, executable: PathBuf) -> BenchOptions {
+    pub fn to_options(&self, command: Vec<std::ffi::OsString>) -> BenchOptions {
         BenchOptions {
-            executable,
+            command,
             inputs: self.inputs.clone(),
             geometry: self.geometry.to_geometry(),
             threads: self.threads.map_or_else(default_threads, usize::from),

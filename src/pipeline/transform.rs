@@ -1,0 +1,140 @@
+//! The kernel's images in memory, nothing written: [`transform`] for a table
+//! on disk, [`transform_batches`] for Arrow record batches already in memory
+//! (the Python API's `pixelprep.transform`). A part at a time is decoded, as
+//! for `convert`, and each image goes straight into its place in one
+//! `(N, size, size)` array.
+
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
+
+use arrow_array::RecordBatch;
+use arrow_schema::SchemaRef;
+use rayon::prelude::*;
+
+use crate::error::{Error, Result};
+use crate::geometry::Geometry;
+use crate::image::transform as transform_image;
+use crate::read::batches::BatchTable;
+use crate::read::{check_pixel_count, PixelRows, PixelSource};
+
+/// What [`transform`] needs. The default has the reference's geometry, all
+/// cores and the `image_id` column.
+#[derive(Debug, Clone)]
+pub struct TransformOptions {
+    /// Source shape, output size and padding.
+    pub geometry: Geometry,
+    /// Worker threads.
+    pub threads: usize,
+    /// The column holding the image ids, when it is not `image_id`.
+    pub id_column: Option<String>,
+}
+
+impl Default for TransformOptions {
+    fn default() -> Self {
+        TransformOptions {
+            geometry: Geometry::default(),
+            threads: std::thread::available_parallelism().map_or(1, |n| n.get()),
+            id_column: None,
+        }
+    }
+}
+
+/// The kernel's images of a table: ids, and the pixels of every image, row by
+/// row (`ids.len() x size x size` bytes, C order).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Images {
+    /// Image ids, in input order.
+    pub ids: Vec<String>,
+    /// Side of the square images.
+    pub size: usize,
+    /// `ids.len() * size * size` pixels.
+    pub pixels: Vec<u8>,
+}
+
+/// The images of the table at `path` (any input `convert` reads). `cancel` is
+/// polled between batches of images.
+pub fn transform(path: &Path, options: &TransformOptions, cancel: &AtomicBool) -> Result<Images> {
+    let table = crate::read::open(path, options.geometry.shape(), options.id_column.as_deref())?;
+    transform_source(table.as_ref(), path, options, cancel)
+}
+
+/// The images of Arrow record batches of `schema`; `name` stands for the
+/// table in errors (`<pyarrow.Table>`, say).
+pub fn transform_batches(
+    name: &str,
+    schema: SchemaRef,
+    batches: Vec<RecordBatch>,
+    options: &TransformOptions,
+    cancel: &AtomicBool,
+) -> Result<Images> {
+    let name = PathBuf::from(name);
+    let table = BatchTable::new(&name, schema, batches, options.id_column.as_deref())?;
+    check_pixel_count(&name, table.pixel_count(), options.geometry.shape())?;
+    transform_source(&table, &name, options, cancel)
+}
+
+fn transform_source(
+    table: &dyn PixelSource,
+    name: &Path,
+    options: &TransformOptions,
+    cancel: &AtomicBool,
+) -> Result<Images> {
+    let geometry = options.geometry;
+    let image_len = geometry.size * geometry.size;
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(options.threads.max(1))
+        .thread_name(|i| format!("pixelprep-worker-{i}"))
+        .build()
+        .map_err(|e| Error::WriteOutput {
+            path: name.to_path_buf(),
+            written: None,
+            cause: std::io::Error::other(e),
+        })?;
+    let total = usize::try_from(table.num_rows()).unwrap_or(usize::MAX);
+    let mut images = Images {
+        ids: Vec::with_capacity(total),
+        size: geometry.size,
+        pixels: Vec::new(),
+    };
+    images
+        .pixels
+        .try_reserve_exact(total * image_len)
+        .map_err(|_| Error::WriteOutput {
+            path: name.to_path_buf(),
+            written: None,
+            cause: std::io::Error::other(format!(
+                "{total} images of {image_len} bytes do not fit in memory; convert to an .npy \
+             file and open it with numpy.load(path, mmap_mode=\"r\") instead"
+            )),
+        })?;
+    let mut rows = PixelRows::default();
+    let mut first_row = 0u64;
+    for part in 0..table.num_parts() {
+        let interrupted = || Error::Interrupted {
+            path: name.to_path_buf(),
+            written: None,
+        };
+        if cancel.load(Ordering::Relaxed) {
+            return Err(interrupted());
+        }
+        let ids = table.read_ids(part, first_row)?;
+        pool.install(|| table.read_pixels(part, first_row, &ids, &mut rows))?;
+        let start = images.pixels.len();
+        images.pixels.resize(start + ids.len() * image_len, 0);
+        pool.install(|| {
+            rows.par_rows(0..ids.len())
+                .zip(images.pixels[start..].par_chunks_mut(image_len))
+                .for_each(|(raw, out)| {
+                    if !cancel.load(Ordering::Relaxed) {
+                        out.copy_from_slice(&transform_image(raw, &geometry).0);
+                    }
+                })
+        });
+        if cancel.load(Ordering::Relaxed) {
+            return Err(interrupted());
+        }
+        first_row += ids.len() as u64;
+        images.ids.extend(ids);
+    }
+    Ok(images)
+}
