@@ -22,6 +22,10 @@
 //! binary (`src/bin/pixelprep/`) parses arguments into [`ConvertOptions`].
 #![deny(missing_docs)]
 
+// The binary's modules, compiled into the Python module, name the library by its name.
+#[cfg(feature = "python")]
+extern crate self as pixelprep;
+
 mod error;
 mod geometry;
 mod image;
@@ -30,6 +34,8 @@ mod lookup;
 mod meta;
 mod os;
 mod pipeline;
+#[cfg(feature = "python")]
+mod python;
 mod read;
 mod synth;
 mod write;
@@ -38,7 +44,10 @@ pub use error::{Error, Location, Result};
 pub use geometry::{Geometry, ImageShape};
 pub use inspect::inspect;
 pub use meta::{Metadata, Value};
-pub use pipeline::{convert, ConvertOptions, Progress, Silent, Summary};
+pub use pipeline::{
+    convert, transform, transform_batches, ConvertOptions, Images, Progress, Silent, Summary,
+    TransformOptions,
+};
 pub use read::TableLayout;
 pub use synth::{write_synthetic, write_synthetic_until, SynthOptions};
 pub use write::OutputFormat;

@@ -1,0 +1,61 @@
+import os
+from dataclasses import dataclass
+from typing import List, Optional, Sequence, Tuple, Union
+
+import numpy
+
+__version__: str
+
+PathLike = Union[str, os.PathLike[str]]
+
+class Error(Exception):
+    """A pixelprep failure; the message says where and what to do."""
+
+class InputError(Error):
+    """An input cannot be read or does not fit."""
+
+class OutputExistsError(Error):
+    """The output exists and force is not set, or force would replace foreign files."""
+
+class OutputError(Error):
+    """Writing the output failed."""
+
+@dataclass(frozen=True)
+class Summary:
+    images: int
+    blanks: int
+    skipped: int
+    files: int
+    output_bytes: int
+    seconds: float
+    mean: float
+    std: float
+    outputs: List[str]
+
+def convert(
+    inputs: Union[PathLike, Sequence[PathLike]],
+    output: PathLike,
+    *,
+    threads: Optional[int] = None,
+    size: int = 128,
+    pad: int = 16,
+    height: int = 137,
+    width: int = 236,
+    force: bool = False,
+    skip_blank: bool = False,
+    labels: Optional[PathLike] = None,
+    shard_size: Optional[int] = None,
+    format: Optional[str] = None,
+    id_column: Optional[str] = None,
+    progress: bool = False,
+) -> Summary: ...
+def transform(
+    source: object,
+    *,
+    size: int = 128,
+    pad: int = 16,
+    height: int = 137,
+    width: int = 236,
+    threads: Optional[int] = None,
+    id_column: Optional[str] = None,
+) -> Tuple[List[str], numpy.ndarray]: ...

@@ -1,0 +1,5 @@
+"""``python -m pixelprep``: the same command line as ``pixelprep``."""
+
+from ._cli import main
+
+main()
