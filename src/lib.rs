@@ -1,5 +1,6 @@
 //! pixelprep: pixel tables (Parquet, Feather / Arrow IPC; Bengali.AI layout) to
-//! zip or folder archives of PNGs, pixel-identical to the reference Kaggle kernel.
+//! training archives (a zip or folder of PNGs, WebDataset shards, a NumPy array, an
+//! LMDB store) or images in memory, pixel-identical to the reference Kaggle kernel.
 //!
 //! ```no_run
 //! use std::sync::atomic::AtomicBool;
@@ -17,7 +18,7 @@
 //!
 //! Inside, the stages have a folder each: `read` maps a table and decodes a row
 //! group at a time into rows of pixels; `image` holds the kernel's steps, OpenCV's
-//! resize and the PNG encoding; `write` the zip and folder writers; `pipeline`
+//! resize and the PNG encoding; `write` one writer per output format; `pipeline`
 //! drives them in parallel. `docs/spec.md` in the repository is the behaviour. The
 //! binary (`src/bin/pixelprep/`) parses arguments into [`ConvertOptions`].
 #![deny(missing_docs)]

@@ -55,8 +55,10 @@ pub struct ConvertOptions {
     pub geometry: Geometry,
     /// Worker threads; 1 runs every stage serially, the writing included.
     pub threads: usize,
-    /// Replace an existing output: a zip once the new one is complete; a folder
-    /// that holds only PNGs and `metadata.csv`, built beside it and swapped in.
+    /// Replace an existing output once the new one is complete: files (a zip, tar
+    /// shards, the array and its CSV, a store) are renamed over the old ones; a
+    /// folder that holds only PNGs and `metadata.csv` is built beside it and
+    /// swapped in.
     pub force: bool,
     /// Leave blank images (constant, or with no ink) out of the output.
     pub skip_blank: bool,
@@ -106,7 +108,8 @@ pub struct Summary {
     pub blanks: u64,
     /// Blank images left out (with `skip_blank`).
     pub skipped: u64,
-    /// Bytes of the output: the zip, or the PNGs of a folder.
+    /// Bytes of the output: the files written (every shard, the array and its
+    /// CSV), or the PNGs of a folder.
     pub output_bytes: u64,
     /// Wall time of the run.
     pub seconds: f64,
@@ -346,6 +349,29 @@ fn gather_metadata(options: &ConvertOptions, inputs: &mut [Input]) -> Result<Met
             }
         }
     }
+    // The CSV tables of the outputs have a key column of their own.
+    let key_column = match options.output_format() {
+        OutputFormat::Zip | OutputFormat::Dir => Some("file_name"),
+        OutputFormat::Npy | OutputFormat::Lmdb => Some("image_id"),
+        OutputFormat::Tar => None,
+    };
+    let clash_message = |key: &str| {
+        format!(
+            "column {key:?} has the name of the key column of the {} output's metadata CSV; \
+             rename it",
+            options.output_format().name()
+        )
+    };
+    if let Some(key) = key_column.filter(|k| columns.iter().any(|c| c == k)) {
+        let owner = inputs
+            .iter()
+            .find(|i| i.metadata_columns.iter().any(|c| c == key))
+            .expect("a column of some input");
+        return Err(Error::Layout {
+            at: Location::file(&owner.path).with_column(key),
+            message: clash_message(key),
+        });
+    }
     let Some(labels_path) = &options.labels else {
         return Ok(Metadata { columns, rows });
     };
@@ -365,6 +391,13 @@ fn gather_metadata(options: &ConvertOptions, inputs: &mut [Input]) -> Result<Met
             message: format!(
                 "column {clash:?} is also a column of {owner}; drop it from one of them"
             ),
+        });
+    }
+    if let Some(key) = key_column.filter(|k| labels.columns.iter().any(|c| c == k)) {
+        return Err(Error::Labels {
+            path: labels_path.clone(),
+            line: Some(1),
+            message: clash_message(key),
         });
     }
     // Where run row i is, for the error of an image without a label row.

@@ -81,7 +81,7 @@ impl FolderSink {
                 return Err(write_error(
                     dir,
                     io::Error::other(
-                        "it exists and is not a folder; name a folder, or a path ending in .zip",
+                        "it exists and is not a folder; name a folder, or a file path with the extension of a format (.zip, .tar, .npy, .lmdb)",
                     ),
                 ));
             }

@@ -89,31 +89,127 @@ pub(crate) struct Closed {
     temp: TempPath,
 }
 
-/// Renames every file into place, in order. With `force` an existing target is
-/// replaced, else refused (one may have appeared during the run). If one fails,
-/// those already renamed are removed again (they are this run's) and the rest
-/// dropped, so the output is all there or none of it is new.
+/// Renames every file into place, in order. An existing target is refused (one
+/// may have appeared during the run) unless `force`; then it is first moved aside,
+/// under a temporary name beside it, and removed only once every file is in
+/// place. If a rename fails, the files already renamed are removed (they are this
+/// run's) and what was moved aside is put back: the output is replaced whole, or
+/// left as it was.
 pub(crate) fn persist_all(files: Vec<Closed>, force: bool) -> io::Result<Vec<PathBuf>> {
+    if let ([_], true) = (files.as_slice(), force) {
+        // One file: a rename over the old one replaces it atomically.
+        let Closed { target, temp } = files.into_iter().next().expect("one file");
+        temp.persist(&target)
+            .map_err(|e| rename_error(&target, e.error))?;
+        return Ok(vec![target]);
+    }
     let mut done: Vec<PathBuf> = Vec::with_capacity(files.len());
-    for Closed { target, temp } in files {
-        let result = if force {
-            temp.persist(&target).map_err(|e| e.error)
-        } else {
-            temp.persist_noclobber(&target).map_err(|e| e.error)
-        };
-        if let Err(e) = result {
-            for path in &done {
-                let _ = std::fs::remove_file(path);
+    // (target, its old content under a temporary name)
+    let mut aside: Vec<(PathBuf, TempPath)> = Vec::new();
+    let undo = |done: &[PathBuf], aside: Vec<(PathBuf, TempPath)>| {
+        for path in done {
+            let _ = std::fs::remove_file(path);
+        }
+        for (target, old) in aside {
+            if std::fs::rename(&old, &target).is_ok() {
+                // The old file is back under its name: the temporary path is gone.
+                let _ = old.keep();
             }
-            return Err(io::Error::new(
-                e.kind(),
-                format!(
-                    "cannot rename the finished file to {}: {e}",
-                    target.display()
-                ),
-            ));
+        }
+    };
+    for Closed { target, temp } in files {
+        if force && target.symlink_metadata().is_ok() {
+            match move_aside(&target) {
+                Ok(old) => aside.push((target.clone(), old)),
+                Err(e) => {
+                    undo(&done, aside);
+                    return Err(rename_error(&target, e));
+                }
+            }
+        }
+        if let Err(e) = temp.persist_noclobber(&target) {
+            undo(&done, aside);
+            return Err(rename_error(&target, e.error));
         }
         done.push(target);
     }
+    // Every file is in place: the old ones go (dropping their temporary paths).
+    drop(aside);
     Ok(done)
+}
+
+/// Renames `target` to a new temporary name beside it; dropping the result
+/// removes it.
+fn move_aside(target: &Path) -> io::Result<TempPath> {
+    let parent = parent_of(target)?;
+    let name = target
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let holder = tempfile::Builder::new()
+        .prefix(&format!(".{name}."))
+        .suffix(".old.partial")
+        .tempfile_in(&parent)?
+        .into_temp_path();
+    std::fs::rename(target, &holder)?;
+    Ok(holder)
+}
+
+fn rename_error(target: &Path, e: io::Error) -> io::Error {
+    io::Error::new(
+        e.kind(),
+        format!(
+            "cannot rename the finished file to {}: {e}",
+            target.display()
+        ),
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::io::Write;
+
+    fn staged(target: &Path, text: &str) -> Closed {
+        let file = Staged::create(target).unwrap();
+        file.file().write_all(text.as_bytes()).unwrap();
+        file.close()
+    }
+
+    #[test]
+    fn force_replaces_every_file_or_none() {
+        let dir = tempfile::tempdir().unwrap();
+        let (a, b) = (dir.path().join("a.npy"), dir.path().join("a.metadata.csv"));
+        std::fs::write(&a, "old a").unwrap();
+        std::fs::write(&b, "old b").unwrap();
+        let done = persist_all(vec![staged(&a, "new a"), staged(&b, "new b")], true).unwrap();
+        assert_eq!(done, [a.clone(), b.clone()]);
+        assert_eq!(std::fs::read_to_string(&a).unwrap(), "new a");
+        assert_eq!(std::fs::read_to_string(&b).unwrap(), "new b");
+
+        // The second rename fails (its target is a non-empty folder): the first
+        // file is put back as it was.
+        std::fs::remove_file(&b).unwrap();
+        std::fs::create_dir(&b).unwrap();
+        std::fs::write(b.join("keep"), "x").unwrap();
+        let result = persist_all(vec![staged(&a, "newer a"), staged(&b, "newer b")], true);
+        assert!(result.is_err());
+        assert_eq!(std::fs::read_to_string(&a).unwrap(), "new a");
+        assert!(b.join("keep").exists());
+        let left: Vec<String> = std::fs::read_dir(dir.path())
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .filter(|n| n.contains(".partial"))
+            .collect();
+        assert!(left.is_empty(), "temporary files left: {left:?}");
+    }
+
+    #[test]
+    fn without_force_an_existing_file_is_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        let a = dir.path().join("a.zip");
+        std::fs::write(&a, "mine").unwrap();
+        assert!(persist_all(vec![staged(&a, "new")], false).is_err());
+        assert_eq!(std::fs::read_to_string(&a).unwrap(), "mine");
+    }
 }

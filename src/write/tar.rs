@@ -124,18 +124,31 @@ impl ShardPattern {
     }
 }
 
-/// True when `path` is a plain file that starts like a tar archive (the ustar
-/// magic of its first header), the only kind a `--force` run removes.
+/// True when `path` is a plain file that is a tar archive: its first header has
+/// the ustar magic, or it is an empty archive (only the two zero end blocks, as an
+/// empty run writes). Only such files does a `--force` run remove.
 fn is_tar_file(path: &Path) -> bool {
     let Ok(meta) = path.symlink_metadata() else {
         return false;
     };
+    if !meta.is_file() {
+        return false;
+    }
+    let Ok(mut file) = File::open(path) else {
+        return false;
+    };
     let mut header = [0u8; 512];
-    meta.is_file()
-        && File::open(path)
-            .and_then(|mut f| f.read_exact(&mut header))
-            .is_ok()
-        && &header[257..262] == b"ustar"
+    if file.read_exact(&mut header).is_err() {
+        return false;
+    }
+    if &header[257..262] == b"ustar" {
+        return true;
+    }
+    let mut rest = Vec::new();
+    meta.len() == 1024
+        && header.iter().all(|&b| b == 0)
+        && file.read_to_end(&mut rest).is_ok()
+        && rest.iter().all(|&b| b == 0)
 }
 
 /// One shard being written.
@@ -309,6 +322,22 @@ mod tests {
         let plain = ShardPattern::parse(Path::new("s-%d.tar")).unwrap().unwrap();
         assert_eq!(plain.shard(7), Path::new("s-7.tar"));
         assert_eq!(ShardPattern::parse(Path::new("train.tar")), Ok(None));
+    }
+
+    #[test]
+    fn an_empty_archive_is_a_tar_and_other_files_are_not() {
+        let dir = tempfile::tempdir().unwrap();
+        let empty = dir.path().join("empty.tar");
+        let mut builder = ::tar::Builder::new(File::create(&empty).unwrap());
+        builder.finish().unwrap();
+        drop(builder);
+        assert!(is_tar_file(&empty));
+        let zeros = dir.path().join("zeros.tar");
+        std::fs::write(&zeros, [0u8; 2048]).unwrap();
+        assert!(!is_tar_file(&zeros));
+        let notes = dir.path().join("notes.tar");
+        std::fs::write(&notes, [b'x'; 1024]).unwrap();
+        assert!(!is_tar_file(&notes));
     }
 
     #[test]

@@ -78,7 +78,11 @@ fn transform_gives_the_golden_images_in_memory_from_a_file_and_from_batches() {
     let never = AtomicBool::new(false);
     for name in ["pyarrow_snappy.parquet", "feather_zstd.feather"] {
         let images = transform(&fixtures.join(name), &options, &never).unwrap();
-        assert_eq!((images.ids.as_slice(), images.size), (ids.as_slice(), 16), "{name}");
+        assert_eq!(
+            (images.ids.as_slice(), images.size),
+            (ids.as_slice(), 16),
+            "{name}"
+        );
         assert!(images.pixels == golden, "{name}: pixels differ from golden");
     }
     // Record batches in memory, as the Python API gets them from an Arrow stream.
@@ -88,9 +92,16 @@ fn transform_gives_the_golden_images_in_memory_from_a_file_and_from_batches() {
     let batches: Vec<_> = reader.map(Result::unwrap).collect();
     let images = transform_batches("<batches>", schema, batches, &options, &never).unwrap();
     assert_eq!(images.ids, ids);
-    assert!(images.pixels == golden, "batches: pixels differ from golden");
+    assert!(
+        images.pixels == golden,
+        "batches: pixels differ from golden"
+    );
     // A cancelled call stops with the interruption.
     let cancelled = AtomicBool::new(true);
-    let error = transform(&fixtures.join("pyarrow_snappy.parquet"), &options, &cancelled);
+    let error = transform(
+        &fixtures.join("pyarrow_snappy.parquet"),
+        &options,
+        &cancelled,
+    );
     assert!(error.unwrap_err().is_interrupted());
 }

@@ -96,6 +96,20 @@ fn existing_shards_are_refused_then_replaced_whole_with_force() {
         std::fs::read_to_string(shards.join("s-07.tar")).unwrap(),
         "notes"
     );
+    std::fs::remove_file(shards.join("s-07.tar")).unwrap();
+    // The one empty shard of a run without images is a tar too: --force replaces it.
+    let empty = dir.path().join("empty.parquet");
+    table().rows(0).write(&empty);
+    let run = convert(&[&empty], &pattern, &["--force"]);
+    assert_eq!(run.code, Some(0), "{}", run.stderr);
+    assert_eq!(names_in(&shards), ["s-00.tar"]);
+    assert_eq!(
+        std::fs::metadata(shards.join("s-00.tar")).unwrap().len(),
+        1024
+    );
+    let run = convert(&[&input], &pattern, &["--shard-size", "4", "--force"]);
+    assert_eq!(run.code, Some(0), "{}", run.stderr);
+    assert_eq!(names_in(&shards), ["s-00.tar", "s-01.tar", "s-02.tar"]);
 }
 
 #[test]
@@ -193,6 +207,18 @@ fn labels_must_match_the_images_one_to_one() {
     let run = convert(&[&input], &out, &labels);
     expect_error(&run, 1, &["labels.csv, line 2", "3 fields", "header has 2"]);
     assert_no_output(&out);
+
+    // A label column may not take the name of the output CSV's key column.
+    std::fs::write(&csv, "image_id,file_name\nimg_0,a\nimg_1,b\nimg_2,c\n").unwrap();
+    let run = convert(&[&input], &out, &labels);
+    expect_error(
+        &run,
+        1,
+        &["labels.csv, line 1", "\"file_name\"", "rename it"],
+    );
+    assert_no_output(&out);
+    let tar = dir.path().join("ok.tar");
+    assert_eq!(convert(&[&input], &tar, &labels).code, Some(0));
 
     // --skip-blank leaves images out, never label rows: the blank's row is needed.
     let blank_input = dir.path().join("blank.parquet");
