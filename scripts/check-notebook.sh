@@ -29,16 +29,7 @@ trap 'rm -rf "$TMP"' EXIT
 # `ipykernel install` imports IPython, which would otherwise create ~/.ipython.
 export IPYTHONDIR="$TMP/ipython"
 
-# The copy of the requirements in the venv says what it was made from; it is written
-# last, so an interrupted install is redone on the next run.
-if [ ! -x "$PY" ] || ! cmp -s "$REQUIREMENTS" "$VENV/requirements-notebook.txt"; then
-    echo "== creating $VENV from scripts/requirements-notebook.txt"
-    rm -rf "$VENV"
-    python3 -m venv "$VENV"
-    "$PY" -m pip install --quiet -r "$REQUIREMENTS" </dev/null
-    cp "$REQUIREMENTS" "$VENV/requirements-notebook.txt"
-fi
-
+# The binary first: a wrong path is an error before any install.
 if [ "$#" -eq 1 ]; then
     if [ ! -f "$1" ] || [ ! -x "$1" ]; then
         echo "error: $1 is not an executable file" >&2
@@ -50,6 +41,16 @@ else
     echo "== cargo build --release --locked"
     (cd "$ROOT" && cargo build --release --locked </dev/null)
     BINARY="$ROOT/target/release/pixelprep"
+fi
+
+# The copy of the requirements in the venv says what it was made from; it is written
+# last, so an interrupted install is redone on the next run.
+if [ ! -x "$PY" ] || ! cmp -s "$REQUIREMENTS" "$VENV/requirements-notebook.txt"; then
+    echo "== creating $VENV from scripts/requirements-notebook.txt"
+    rm -rf "$VENV"
+    python3 -m venv "$VENV"
+    "$PY" -m pip install --quiet -r "$REQUIREMENTS" </dev/null
+    cp "$REQUIREMENTS" "$VENV/requirements-notebook.txt"
 fi
 
 # The kernelspec lives in the venv (share/jupyter/kernels), where notebook_check.py

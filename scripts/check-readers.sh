@@ -29,16 +29,7 @@ trap 'rm -rf "$TMP"' EXIT
 # "imagefolder"; everything it needs is local.
 export HF_HOME="$TMP/huggingface" HF_DATASETS_OFFLINE=1 HF_HUB_OFFLINE=1
 
-# The copy of the requirements in the venv says what it was made from; it is written
-# last, so an interrupted install is redone on the next run.
-if [ ! -x "$PY" ] || ! cmp -s "$REQUIREMENTS" "$VENV/requirements-readers.txt"; then
-    echo "== creating $VENV from scripts/requirements-readers.txt"
-    rm -rf "$VENV"
-    python3 -m venv "$VENV"
-    "$PY" -m pip install --quiet -r "$REQUIREMENTS" </dev/null
-    cp "$REQUIREMENTS" "$VENV/requirements-readers.txt"
-fi
-
+# The binary first: a wrong path is an error before any install.
 if [ "$#" -eq 1 ]; then
     if [ ! -f "$1" ] || [ ! -x "$1" ]; then
         echo "error: $1 is not an executable file" >&2
@@ -50,6 +41,16 @@ else
     echo "== cargo build --release --locked"
     (cd "$ROOT" && cargo build --release --locked </dev/null)
     BINARY="$ROOT/target/release/pixelprep"
+fi
+
+# The copy of the requirements in the venv says what it was made from; it is written
+# last, so an interrupted install is redone on the next run.
+if [ ! -x "$PY" ] || ! cmp -s "$REQUIREMENTS" "$VENV/requirements-readers.txt"; then
+    echo "== creating $VENV from scripts/requirements-readers.txt"
+    rm -rf "$VENV"
+    python3 -m venv "$VENV"
+    "$PY" -m pip install --quiet -r "$REQUIREMENTS" </dev/null
+    cp "$REQUIREMENTS" "$VENV/requirements-readers.txt"
 fi
 
 echo "== readers check of $BINARY"

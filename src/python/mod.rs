@@ -122,6 +122,16 @@ fn threads_or_all(threads: Option<usize>) -> PyResult<usize> {
     }
 }
 
+/// Writes `line` to Python's `sys.stderr` (from any thread: it takes the GIL).
+fn python_stderr(line: &str) {
+    Python::attach(|py| {
+        if let Ok(stderr) = py.import("sys").and_then(|sys| sys.getattr("stderr")) {
+            let _ = stderr.call_method1("write", (format!("{line}\n"),));
+            let _ = stderr.call_method0("flush");
+        }
+    });
+}
+
 /// Runs the command line `argv` (the program name first); `bench_command` is how
 /// `bench` runs pixelprep as its children. Returns the exit code.
 #[pyfunction]
@@ -179,12 +189,13 @@ fn convert<'py>(
     };
     let summary = interruptible(py, |cancel| {
         use cli_app::progress::{ProgressMode, Reporter, DEFAULT_LINE_INTERVAL};
-        let mode = if progress {
-            ProgressMode::Lines
+        let reporter = if progress {
+            // Through Python's sys.stderr, which a notebook shows in the cell
+            // (the process's own stderr reaches it late, if at all).
+            Reporter::with_writer("convert", DEFAULT_LINE_INTERVAL, Box::new(python_stderr))
         } else {
-            ProgressMode::Quiet
+            Reporter::new(ProgressMode::Quiet, "convert", DEFAULT_LINE_INTERVAL)
         };
-        let reporter = Reporter::new(mode, "convert", DEFAULT_LINE_INTERVAL);
         let result = crate::convert(&options, &reporter, cancel);
         reporter.finish();
         result

@@ -106,7 +106,13 @@ pub struct Reporter {
     lines: Mutex<LineState>,
     label: String,
     line_interval: Duration,
+    /// Where plain lines and warnings go instead of stderr (the Python API's
+    /// `sys.stderr`, which a notebook shows in the cell that made them).
+    writer: Option<LineWriter>,
 }
+
+/// Writes one line of progress or a warning.
+pub type LineWriter = Box<dyn Fn(&str) + Send + Sync>;
 
 impl Reporter {
     pub fn new(mode: ProgressMode, label: &str, line_interval: Duration) -> Self {
@@ -122,6 +128,24 @@ impl Reporter {
             }),
             label: label.to_owned(),
             line_interval,
+            writer: None,
+        }
+    }
+
+    /// Plain lines through `writer`, and a last line when the run is done (for
+    /// the wheel's Python API, which compiles these modules in).
+    #[cfg_attr(not(feature = "python"), allow(dead_code))]
+    pub fn with_writer(label: &str, line_interval: Duration, writer: LineWriter) -> Self {
+        Reporter {
+            writer: Some(writer),
+            ..Reporter::new(ProgressMode::Lines, label, line_interval)
+        }
+    }
+
+    fn line(&self, text: &str) {
+        match &self.writer {
+            Some(write) => write(text),
+            None => eprintln!("{text}"),
         }
     }
 
@@ -133,6 +157,16 @@ impl Reporter {
     pub fn finish(&self) {
         if let Some(bar) = self.bar() {
             bar.finish_and_clear();
+        }
+        if self.writer.is_some() {
+            let state = self.lines.lock().unwrap();
+            let elapsed = state.started.elapsed().as_secs_f64();
+            self.line(&progress_line(
+                &self.label,
+                state.done,
+                state.total,
+                elapsed,
+            ));
         }
     }
 }
@@ -217,7 +251,7 @@ impl Progress for Reporter {
                 state.started = Instant::now();
                 state.last_line = state.started;
                 // A first line at once, so a cell shows the run has begun.
-                eprintln!("{}", progress_line(&self.label, 0, total_images, 0.0));
+                self.line(&progress_line(&self.label, 0, total_images, 0.0));
             }
             ProgressMode::Quiet => {}
         }
@@ -235,15 +269,12 @@ impl Progress for Reporter {
                 state.done += images;
                 if state.last_line.elapsed() >= self.line_interval {
                     state.last_line = Instant::now();
-                    eprintln!(
-                        "{}",
-                        progress_line(
-                            &self.label,
-                            state.done,
-                            state.total,
-                            state.started.elapsed().as_secs_f64()
-                        )
-                    );
+                    self.line(&progress_line(
+                        &self.label,
+                        state.done,
+                        state.total,
+                        state.started.elapsed().as_secs_f64(),
+                    ));
                 }
             }
             ProgressMode::Quiet => {}
@@ -253,7 +284,7 @@ impl Progress for Reporter {
     fn warn(&self, message: &str) {
         match self.bar() {
             Some(bar) => bar.suspend(|| eprintln!("warning: {message}")),
-            None => eprintln!("warning: {message}"),
+            None => self.line(&format!("warning: {message}")),
         }
     }
 }
