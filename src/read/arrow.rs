@@ -28,6 +28,7 @@ use bytes::Bytes;
 use memmap2::Mmap;
 use rayon::prelude::*;
 
+use super::arrow_lz4;
 use super::columns::SharedMap;
 use super::layout::{classify_table, describe, Classified, ColumnInfo, ColumnKind, FormatFacts};
 use super::metadata;
@@ -82,6 +83,9 @@ pub struct ArrowTable {
     is_file: bool,
     /// The buffers' codec, if compressed.
     codec: Option<String>,
+    /// For LZ4 batches of uint8 pixels: each field's values buffer, for the
+    /// fast path of `arrow_lz4`.
+    lz4_values: Option<Vec<usize>>,
 }
 
 pub(super) fn column_kind(data_type: &DataType) -> ColumnKind {
@@ -324,7 +328,15 @@ impl ArrowTable {
             })
             .collect();
         let classified = classify_table(path, &columns, id_column)?;
+        let uint8_pixels = classified
+            .pixels
+            .iter()
+            .all(|&c| *messages.schema.field(c).data_type() == DataType::UInt8);
+        let lz4_values = (messages.codec.as_deref() == Some("LZ4_FRAME") && uint8_pixels)
+            .then(|| arrow_lz4::value_buffers(&messages.schema))
+            .flatten();
         Ok(ArrowTable {
+            lz4_values,
             path: path.to_path_buf(),
             is_file: data.starts_with(b"ARROW1"),
             data,
@@ -337,6 +349,25 @@ impl ArrowTable {
             classified,
             codec: messages.codec,
         })
+    }
+
+    /// Decompresses the pixel columns `span` of `part` into `scratch`, a slot
+    /// per column, in parallel, through the LZ4 fast path; false where it does
+    /// not apply (the arrow-ipc path then reads the span).
+    fn lz4_span(&self, part: usize, span: &[usize], scratch: &mut Vec<u8>) -> bool {
+        let Some(values_of) = self.lz4_values.as_deref() else {
+            return false;
+        };
+        let Part { block, rows, .. } = &self.parts[part];
+        let slot = arrow_lz4::slot_len(*rows);
+        scratch.resize(span.len() * slot, 0);
+        scratch
+            .par_chunks_mut(DECODE_COLUMNS * slot)
+            .zip(span.par_chunks(DECODE_COLUMNS))
+            .all(|(slots, columns)| {
+                arrow_lz4::lz4_pixel_columns(&self.data, block, *rows, values_of, columns, slots)
+                    .is_some()
+            })
     }
 
     /// The metadata columns whose type the outputs hold.
@@ -554,8 +585,31 @@ impl PixelSource for ArrowTable {
         let rows = self.parts[part].rows;
         let pixels = &self.classified.pixels;
         out.reshape(rows, pixels.len());
+        // The LZ4 path's decompressed span, reused from span to span: fresh
+        // pages for each would be faulted in and zeroed again.
+        let mut scratch = Vec::new();
         for (span_index, span) in pixels.chunks(SPAN_COLUMNS).enumerate() {
             let first_column = span_index * SPAN_COLUMNS;
+            if self.lz4_span(part, span, &mut scratch) {
+                let slot = arrow_lz4::slot_len(rows);
+                let columns: Vec<&[u8]> = scratch.chunks(slot).map(|s| &s[..rows]).collect();
+                let filled = out.fill_columns(
+                    first_column..first_column + span.len(),
+                    STRIP_ROWS,
+                    |first, strip, block| {
+                        let width = block.len() / strip.len().max(1);
+                        for c in 0..width {
+                            let values = &columns[first - first_column + c];
+                            block[c * strip.len()..(c + 1) * strip.len()]
+                                .copy_from_slice(&values[strip.clone()]);
+                        }
+                        Ok::<(), std::convert::Infallible>(())
+                    },
+                );
+                let Ok(()) = filled;
+                self.release(part);
+                continue;
+            }
             // Decoded (decompressed) in parallel, a slice of the span per task.
             let slices: Vec<RecordBatch> = span
                 .par_chunks(DECODE_COLUMNS)

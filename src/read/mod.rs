@@ -17,6 +17,7 @@
 //! first bytes.
 
 pub mod arrow;
+mod arrow_lz4;
 pub mod batches;
 pub mod columns;
 pub mod decode;
