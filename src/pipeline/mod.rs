@@ -520,6 +520,20 @@ fn write_all(
     }
 }
 
+/// The run's own pool of `threads` workers (never rayon's global one, so a forked
+/// process builds its own); `output` names the run in the error.
+fn worker_pool(threads: usize, output: &Path) -> Result<rayon::ThreadPool> {
+    rayon::ThreadPoolBuilder::new()
+        .num_threads(threads.max(1))
+        .thread_name(|i| format!("pixelprep-worker-{i}"))
+        .build()
+        .map_err(|e| Error::WriteOutput {
+            path: output.to_path_buf(),
+            written: None,
+            cause: std::io::Error::other(e),
+        })
+}
+
 fn panic_message(payload: &(dyn std::any::Any + Send)) -> String {
     payload
         .downcast_ref::<&str>()
@@ -575,15 +589,7 @@ pub fn convert(
     let output = options.output.clone();
     progress.start(total);
 
-    let pool = rayon::ThreadPoolBuilder::new()
-        .num_threads(options.threads.max(1))
-        .thread_name(|i| format!("pixelprep-worker-{i}"))
-        .build()
-        .map_err(|e| Error::WriteOutput {
-            path: output.clone(),
-            written: None,
-            cause: std::io::Error::other(e),
-        })?;
+    let pool = worker_pool(options.threads, &output)?;
 
     let geometry = options.geometry;
     let id_column = options.id_column.clone();

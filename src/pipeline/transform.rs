@@ -81,15 +81,7 @@ fn transform_source(
 ) -> Result<Images> {
     let geometry = options.geometry;
     let image_len = geometry.size * geometry.size;
-    let pool = rayon::ThreadPoolBuilder::new()
-        .num_threads(options.threads.max(1))
-        .thread_name(|i| format!("pixelprep-worker-{i}"))
-        .build()
-        .map_err(|e| Error::WriteOutput {
-            path: name.to_path_buf(),
-            written: None,
-            cause: std::io::Error::other(e),
-        })?;
+    let pool = super::worker_pool(options.threads, name)?;
     let total = usize::try_from(table.num_rows()).unwrap_or(usize::MAX);
     let mut images = Images {
         ids: Vec::with_capacity(total),

@@ -23,7 +23,7 @@ use arrow_array::{Array, ArrayRef, RecordBatch};
 use arrow_buffer::Buffer;
 use arrow_ipc::reader::FileDecoder;
 use arrow_ipc::{Block, MessageHeader, MetadataVersion};
-use arrow_schema::{ArrowError, DataType, SchemaRef};
+use arrow_schema::{ArrowError, DataType, Schema, SchemaRef};
 use bytes::Bytes;
 use memmap2::Mmap;
 use rayon::prelude::*;
@@ -86,9 +86,38 @@ pub struct ArrowTable {
     /// For LZ4 batches of uint8 pixels: each field's values buffer, for the
     /// fast path of `arrow_lz4`.
     lz4_values: Option<Vec<usize>>,
+    /// The metadata columns whose values the outputs hold, and the others.
+    carried: Vec<usize>,
+    uncarried: Vec<usize>,
 }
 
-pub(super) fn column_kind(data_type: &DataType) -> ColumnKind {
+/// The names of `columns` (indices into `all`).
+pub(super) fn column_names(all: &[ColumnInfo], columns: &[usize]) -> Vec<String> {
+    columns.iter().map(|&c| all[c].name.clone()).collect()
+}
+
+/// The names and types of `columns` (indices into `all`).
+pub(super) fn column_types(all: &[ColumnInfo], columns: &[usize]) -> Vec<(String, String)> {
+    columns
+        .iter()
+        .map(|&c| (all[c].name.clone(), all[c].type_name.clone()))
+        .collect()
+}
+
+/// The columns of an Arrow schema as the layout sees them.
+pub(super) fn schema_columns(schema: &Schema) -> Vec<ColumnInfo> {
+    schema
+        .fields()
+        .iter()
+        .map(|f| ColumnInfo {
+            name: f.name().clone(),
+            kind: column_kind(f.data_type()),
+            type_name: f.data_type().to_string(),
+        })
+        .collect()
+}
+
+fn column_kind(data_type: &DataType) -> ColumnKind {
     match data_type {
         DataType::Int8
         | DataType::Int16
@@ -317,16 +346,7 @@ impl ArrowTable {
         // pages around each: drop them, or they would all count towards peak
         // memory beside the first batch's rows.
         crate::os::drop_mapped_pages(&map, 0..map.len());
-        let columns: Vec<ColumnInfo> = messages
-            .schema
-            .fields()
-            .iter()
-            .map(|f| ColumnInfo {
-                name: f.name().clone(),
-                kind: column_kind(f.data_type()),
-                type_name: f.data_type().to_string(),
-            })
-            .collect();
+        let columns = schema_columns(&messages.schema);
         let classified = classify_table(path, &columns, id_column)?;
         let uint8_pixels = classified
             .pixels
@@ -335,8 +355,11 @@ impl ArrowTable {
         let lz4_values = (messages.codec.as_deref() == Some("LZ4_FRAME") && uint8_pixels)
             .then(|| arrow_lz4::value_buffers(&messages.schema))
             .flatten();
+        let (carried, uncarried) = metadata::split_carried(&messages.schema, &classified.metadata);
         Ok(ArrowTable {
             lz4_values,
+            carried,
+            uncarried,
             path: path.to_path_buf(),
             is_file: data.starts_with(b"ARROW1"),
             data,
@@ -368,15 +391,6 @@ impl ArrowTable {
                 arrow_lz4::lz4_pixel_columns(&self.data, block, *rows, values_of, columns, slots)
                     .is_some()
             })
-    }
-
-    /// The metadata columns whose type the outputs hold.
-    fn carried_metadata(&self) -> impl Iterator<Item = usize> + '_ {
-        self.classified
-            .metadata
-            .iter()
-            .copied()
-            .filter(|&c| metadata::arrow_type_is_carried(self.schema.field(c).data_type()))
     }
 
     fn corrupt(&self, at: Location, cause: ArrowError) -> Error {
@@ -635,27 +649,15 @@ impl PixelSource for ArrowTable {
     }
 
     fn metadata_columns(&self) -> Vec<String> {
-        self.carried_metadata()
-            .map(|c| self.columns[c].name.clone())
-            .collect()
+        column_names(&self.columns, &self.carried)
     }
 
     fn uncarried_metadata(&self) -> Vec<(String, String)> {
-        self.classified
-            .metadata
-            .iter()
-            .filter(|&&c| !metadata::arrow_type_is_carried(self.schema.field(c).data_type()))
-            .map(|&c| {
-                (
-                    self.columns[c].name.clone(),
-                    self.columns[c].type_name.clone(),
-                )
-            })
-            .collect()
+        column_types(&self.columns, &self.uncarried)
     }
 
     fn read_metadata(&self, part: usize, _first_row: u64) -> Result<Vec<Vec<Value>>> {
-        let columns: Vec<usize> = self.carried_metadata().collect();
+        let columns = &self.carried;
         let rows = self.parts[part].rows;
         if columns.is_empty() {
             return Ok(vec![Vec::new(); rows]);

@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 use arrow_array::{Array, ArrayRef, RecordBatch};
 use arrow_schema::SchemaRef;
 
-use super::arrow::{column_kind, fill_pixels, ids_of};
+use super::arrow::{column_names, column_types, fill_pixels, ids_of, schema_columns};
 use super::layout::{classify_table, describe, Classified, ColumnInfo, FormatFacts};
 use super::metadata;
 use super::rows::PixelRows;
@@ -24,6 +24,9 @@ pub struct BatchTable {
     batches: Vec<RecordBatch>,
     columns: Vec<ColumnInfo>,
     classified: Classified,
+    /// The metadata columns whose values the outputs hold, and the others.
+    carried: Vec<usize>,
+    uncarried: Vec<usize>,
 }
 
 impl BatchTable {
@@ -35,35 +38,17 @@ impl BatchTable {
         batches: Vec<RecordBatch>,
         id_column: Option<&str>,
     ) -> Result<Self> {
-        let columns: Vec<ColumnInfo> = schema
-            .fields()
-            .iter()
-            .map(|f| ColumnInfo {
-                name: f.name().clone(),
-                kind: column_kind(f.data_type()),
-                type_name: f.data_type().to_string(),
-            })
-            .collect();
+        let columns = schema_columns(&schema);
         let classified = classify_table(name, &columns, id_column)?;
+        let (carried, uncarried) = metadata::split_carried(&schema, &classified.metadata);
         Ok(BatchTable {
+            carried,
+            uncarried,
             name: name.to_path_buf(),
             batches,
             columns,
             classified,
         })
-    }
-
-    fn carried_metadata(&self) -> Vec<usize> {
-        let schema = match self.batches.first() {
-            Some(b) => b.schema(),
-            None => return Vec::new(),
-        };
-        self.classified
-            .metadata
-            .iter()
-            .copied()
-            .filter(|&c| metadata::arrow_type_is_carried(schema.field(c).data_type()))
-            .collect()
     }
 }
 
@@ -134,18 +119,19 @@ impl PixelSource for BatchTable {
     }
 
     fn metadata_columns(&self) -> Vec<String> {
-        self.carried_metadata()
-            .into_iter()
-            .map(|c| self.columns[c].name.clone())
-            .collect()
+        column_names(&self.columns, &self.carried)
+    }
+
+    fn uncarried_metadata(&self) -> Vec<(String, String)> {
+        column_types(&self.columns, &self.uncarried)
     }
 
     fn read_metadata(&self, part: usize, _first_row: u64) -> Result<Vec<Vec<Value>>> {
         let batch = &self.batches[part];
         let arrays: Vec<&dyn Array> = self
-            .carried_metadata()
-            .into_iter()
-            .map(|c| batch.column(c).as_ref())
+            .carried
+            .iter()
+            .map(|&c| batch.column(c).as_ref())
             .collect();
         Ok(metadata::arrow_rows(&arrays, batch.num_rows()))
     }

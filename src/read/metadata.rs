@@ -7,7 +7,7 @@ use std::sync::Arc;
 use arrow_array::cast::AsArray;
 use arrow_array::types::*;
 use arrow_array::Array;
-use arrow_schema::DataType;
+use arrow_schema::{DataType, Schema};
 use parquet::file::metadata::page_index::RowGroupPageIndex;
 use parquet::file::properties::ReaderProperties;
 use parquet::file::serialized_reader::SerializedRowGroupReader;
@@ -122,6 +122,14 @@ pub(super) fn arrow_type_is_carried(data_type: &DataType) -> bool {
                 | DataType::Utf8View
         ),
     }
+}
+
+/// The metadata columns of `schema` (field indices) whose values are carried,
+/// and those left out, each in file order.
+pub(super) fn split_carried(schema: &Schema, metadata: &[usize]) -> (Vec<usize>, Vec<usize>) {
+    metadata
+        .iter()
+        .partition(|&&c| arrow_type_is_carried(schema.field(c).data_type()))
 }
 
 /// Row `row` of `array` (a type [`arrow_type_is_carried`] accepts).

@@ -159,10 +159,6 @@ impl Sink for LmdbSink {
     fn written(&self) -> u64 {
         self.written
     }
-
-    fn keeps_partial_output(&self) -> bool {
-        false
-    }
 }
 
 impl Drop for LmdbSink {

@@ -169,8 +169,11 @@ pub trait Sink: Send {
     fn finish(self: Box<Self>) -> io::Result<Finished>;
     /// Images added so far.
     fn written(&self) -> u64;
-    /// True where a failure leaves the images written so far in place (folders).
-    fn keeps_partial_output(&self) -> bool;
+    /// True where a failure leaves the images written so far in place (a folder
+    /// filled in place); the other outputs are removed.
+    fn keeps_partial_output(&self) -> bool {
+        false
+    }
 }
 
 /// What an output is to be.

@@ -159,10 +159,6 @@ impl Sink for NpySink {
             image_len: (self.size * self.size) as u64,
         }))
     }
-
-    fn keeps_partial_output(&self) -> bool {
-        false
-    }
 }
 
 #[cfg(test)]

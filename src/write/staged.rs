@@ -38,6 +38,21 @@ fn parent_of(target: &Path) -> io::Result<PathBuf> {
     Ok(parent)
 }
 
+/// A new temporary file `.NAME.XXXXXX<suffix>` in `target`'s folder (made if
+/// missing), with an ordinary file's permissions.
+fn temp_beside(target: &Path, suffix: &str) -> io::Result<NamedTempFile> {
+    let parent = parent_of(target)?;
+    let name = target
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    tempfile::Builder::new()
+        .prefix(&format!(".{name}."))
+        .suffix(suffix)
+        .permissions(ordinary_file_permissions())
+        .tempfile_in(&parent)
+}
+
 /// An output file being written under a temporary name beside its target.
 pub(crate) struct Staged {
     target: PathBuf,
@@ -47,16 +62,7 @@ pub(crate) struct Staged {
 impl Staged {
     /// A new, empty temporary file beside `target`.
     pub fn create(target: &Path) -> io::Result<Staged> {
-        let parent = parent_of(target)?;
-        let file_name = target
-            .file_name()
-            .map(|n| n.to_string_lossy().into_owned())
-            .unwrap_or_default();
-        let temp = tempfile::Builder::new()
-            .prefix(&format!(".{file_name}."))
-            .suffix(".partial")
-            .permissions(ordinary_file_permissions())
-            .tempfile_in(&parent)?;
+        let temp = temp_beside(target, ".partial")?;
         Ok(Staged {
             target: target.to_path_buf(),
             temp,
@@ -141,16 +147,7 @@ pub(crate) fn persist_all(files: Vec<Closed>, force: bool) -> io::Result<Vec<Pat
 /// Renames `target` to a new temporary name beside it; dropping the result
 /// removes it.
 fn move_aside(target: &Path) -> io::Result<TempPath> {
-    let parent = parent_of(target)?;
-    let name = target
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_default();
-    let holder = tempfile::Builder::new()
-        .prefix(&format!(".{name}."))
-        .suffix(".old.partial")
-        .tempfile_in(&parent)?
-        .into_temp_path();
+    let holder = temp_beside(target, ".old.partial")?.into_temp_path();
     std::fs::rename(target, &holder)?;
     Ok(holder)
 }

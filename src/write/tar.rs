@@ -299,10 +299,6 @@ impl Sink for TarSink {
     fn written(&self) -> u64 {
         self.written
     }
-
-    fn keeps_partial_output(&self) -> bool {
-        false
-    }
 }
 
 #[cfg(test)]

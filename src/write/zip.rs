@@ -187,10 +187,6 @@ impl Sink for ZipSink {
     fn written(&self) -> u64 {
         self.written
     }
-
-    fn keeps_partial_output(&self) -> bool {
-        false
-    }
 }
 
 #[cfg(test)]
