@@ -132,12 +132,7 @@ struct PixelSums {
 
 impl PixelSums {
     fn of(image: &[u8]) -> Self {
-        // Per image the squares fit a u64 (16,384 x 65,025 for 128 x 128).
-        let sum: u64 = image.iter().map(|&v| u64::from(v)).sum();
-        let squares: u64 = image
-            .iter()
-            .map(|&v| u64::from(u32::from(v) * u32::from(v)))
-            .sum();
+        let (sum, squares) = sum_and_squares(image);
         PixelSums {
             pixels: image.len() as u64,
             sum,
@@ -163,6 +158,64 @@ impl PixelSums {
         let variance = spread as f64 / (n * n) as f64;
         (self.sum as f64 / self.pixels as f64, variance.sqrt())
     }
+}
+
+/// The sum and the sum of squares of `pixels`, exactly: SAD for the sum, 16-bit
+/// multiply-adds into 32-bit lanes for the squares. The plain sums compile to
+/// 64-bit lanes and cost 5.4 more instructions a pixel (callgrind).
+#[cfg(target_arch = "x86_64")]
+fn sum_and_squares(pixels: &[u8]) -> (u64, u64) {
+    // SAFETY: every x86_64 processor has SSE2.
+    unsafe { sum_and_squares_sse2(pixels) }
+}
+
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "sse2")]
+fn sum_and_squares_sse2(pixels: &[u8]) -> (u64, u64) {
+    use std::arch::x86_64::*;
+    // Each step adds at most 4 x 65,025 to an i32 lane of `squares32`: 8,192
+    // steps stay below 2^31, then the lanes are widened.
+    const STEPS: usize = 8192;
+    let zero = _mm_setzero_si128();
+    let mut sum = _mm_setzero_si128();
+    let mut squares = _mm_setzero_si128();
+    let lanes = pixels.chunks_exact(16);
+    let rest = lanes.remainder();
+    let mut lanes = lanes.peekable();
+    while lanes.peek().is_some() {
+        let mut squares32 = _mm_setzero_si128();
+        for lane in lanes.by_ref().take(STEPS) {
+            // SAFETY: `lane` is 16 readable bytes; the load needs no alignment.
+            let x = unsafe { _mm_loadu_si128(lane.as_ptr().cast()) };
+            sum = _mm_add_epi64(sum, _mm_sad_epu8(x, zero));
+            let low = _mm_unpacklo_epi8(x, zero);
+            let high = _mm_unpackhi_epi8(x, zero);
+            let pairs = _mm_add_epi32(_mm_madd_epi16(low, low), _mm_madd_epi16(high, high));
+            squares32 = _mm_add_epi32(squares32, pairs);
+        }
+        squares = _mm_add_epi64(squares, _mm_unpacklo_epi32(squares32, zero));
+        squares = _mm_add_epi64(squares, _mm_unpackhi_epi32(squares32, zero));
+    }
+    let mut out = [0u64; 4];
+    // SAFETY: two 16-byte stores into 32 bytes of `out`.
+    unsafe {
+        _mm_storeu_si128(out.as_mut_ptr().cast(), sum);
+        _mm_storeu_si128(out.as_mut_ptr().add(2).cast(), squares);
+    }
+    let (rest_sum, rest_squares) = sum_and_squares_scalar(rest);
+    (out[0] + out[1] + rest_sum, out[2] + out[3] + rest_squares)
+}
+
+#[cfg(not(target_arch = "x86_64"))]
+fn sum_and_squares(pixels: &[u8]) -> (u64, u64) {
+    sum_and_squares_scalar(pixels)
+}
+
+fn sum_and_squares_scalar(pixels: &[u8]) -> (u64, u64) {
+    pixels.iter().fold((0, 0), |(sum, squares), &v| {
+        let v = u64::from(v);
+        (sum + v, squares + v * v)
+    })
 }
 
 impl Summary {
@@ -810,5 +863,27 @@ mod tests {
         assert_eq!(sums.mean_and_std(), (127.5, 127.5));
         assert_eq!(PixelSums::of(&[7; 9]).mean_and_std(), (7.0, 0.0));
         assert_eq!(PixelSums::default().mean_and_std(), (0.0, 0.0));
+    }
+
+    #[test]
+    fn vector_sums_match_the_plain_ones_at_every_length_and_value() {
+        let mut rng = fastrand::Rng::with_seed(5);
+        // Past 8,192 steps of 16 bytes the 32-bit lanes are widened: all 255s
+        // there are the largest squares.
+        for len in [0, 1, 15, 16, 17, 255, 16_384, 131_072, 131_089, 300_001] {
+            let random: Vec<u8> = (0..len).map(|_| rng.u8(..)).collect();
+            for pixels in [random, vec![255u8; len]] {
+                assert_eq!(
+                    super::sum_and_squares(&pixels),
+                    super::sum_and_squares_scalar(&pixels),
+                    "{len} pixels"
+                );
+            }
+        }
+        let all_white = vec![255u8; 300_001];
+        assert_eq!(
+            super::sum_and_squares(&all_white),
+            (300_001 * 255, 300_001 * 65_025)
+        );
     }
 }
