@@ -31,23 +31,6 @@ pub(crate) fn drop_mapped_pages(map: &Mmap, bytes: std::ops::Range<usize>) {
     let _ = unsafe { map.unchecked_advise_range(UncheckedAdvice::DontNeed, start, end - start) };
 }
 
-/// Asks for huge pages for `len` bytes of `buffer` from `offset` (both multiples of
-/// 2 MB from a 2 MB boundary). Advice only: failure is harmless.
-pub(crate) fn advise_huge_pages(buffer: &[u8], offset: usize, len: usize) {
-    assert!(offset
-        .checked_add(len)
-        .is_some_and(|end| end <= buffer.len()));
-    // SAFETY: advice on whole pages inside a live allocation the caller owns (the
-    // assert keeps the range inside it); MADV_HUGEPAGE never changes the contents.
-    unsafe {
-        libc::madvise(
-            buffer.as_ptr().add(offset) as *mut libc::c_void,
-            len,
-            libc::MADV_HUGEPAGE,
-        );
-    }
-}
-
 /// Asks the kernel to read `len` bytes of `file` from `offset` into the page cache
 /// in the background. Advice only: failure is harmless.
 #[cfg(target_os = "linux")]

@@ -73,7 +73,7 @@ impl PixelRows {
             return;
         }
         self.buffer = Vec::new();
-        self.buffer = zeroed_huge(rows * stride + LINE);
+        self.buffer = zeroed(rows * stride + LINE);
         self.start = self.buffer.as_ptr().align_offset(LINE);
         (self.rows, self.row_len, self.stride) = (rows, row_len, stride);
     }
@@ -337,22 +337,13 @@ fn transpose_8x8(x: &mut [u64; 8]) {
     }
 }
 
-/// A zeroed buffer of `len` bytes. Large ones come fresh from the kernel (so zeroing
-/// costs nothing up front) and are asked to use huge pages: the transpose writes a
-/// line of every row per block, and with 4 KB pages nearly every row is its own
-/// TLB miss.
-fn zeroed_huge(len: usize) -> Vec<u8> {
-    let buffer = vec![0u8; len];
-    const HUGE: usize = 2 << 20;
-    if len >= 2 * HUGE {
-        let start = buffer.as_ptr() as usize;
-        let aligned = start.next_multiple_of(HUGE);
-        let end = (start + len) / HUGE * HUGE;
-        if end > aligned {
-            crate::os::advise_huge_pages(&buffer, aligned - start, end - aligned);
-        }
-    }
-    buffer
+/// A zeroed buffer of `len` bytes: a large one comes fresh from the kernel, so
+/// zeroing costs nothing up front. Not with `MADV_HUGEPAGE`: fresh huge pages
+/// took 3.8 to 4.6 s for the 1.6 GB of a competition row group when the machine
+/// had been idle a few seconds, against 2.3 to 2.5 s with small pages (the whole
+/// run; docs/benchmarks.md), though they saved the transpose its TLB misses.
+fn zeroed(len: usize) -> Vec<u8> {
+    vec![0u8; len]
 }
 
 #[cfg(test)]
