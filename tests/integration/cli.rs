@@ -313,3 +313,30 @@ fn the_summary_line_shows_the_pixel_statistics() {
         "{out}"
     );
 }
+
+/// `pixelprep ... | head`: a reader that stops early is not a failure, and no
+/// panic message is printed. The pipe's read end is closed before the run starts,
+/// so every write to stdout fails.
+#[test]
+fn a_closed_stdout_is_a_quiet_success() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("out.zip");
+    let convert = convert_args(&[&sample()], &out, &["-q"]);
+    let inspect = vec!["inspect".into(), sample().into_os_string()];
+    for args in [inspect, convert] {
+        let (reader, writer) = std::io::pipe().unwrap();
+        drop(reader);
+        let run = std::process::Command::new(env!("CARGO_BIN_EXE_pixelprep"))
+            .args(&args)
+            .stdout(writer)
+            .stderr(std::process::Stdio::piped())
+            .output()
+            .unwrap();
+        assert_eq!(run.status.code(), Some(0), "{args:?}: {}", stderr(&run));
+        assert_eq!(stderr(&run), "", "{args:?}");
+    }
+    assert!(
+        out.is_file(),
+        "the archive is written whatever happens to stdout"
+    );
+}

@@ -43,6 +43,9 @@ pub fn run_cli(
     }
     match run(cli, &cancel, bench_command) {
         Ok(()) => 0,
+        // The reader of stdout has gone (`pixelprep inspect ... | head`): the work
+        // is done and the rest of the report has nowhere to go.
+        Err(error) if is_broken_pipe(&error) => 0,
         Err(error) => {
             eprintln!("error: {}", error_chain(&error));
             let interrupted = error
@@ -58,6 +61,21 @@ pub fn run_cli(
             }
         }
     }
+}
+
+/// Writes `text` to stdout, as `print!` would, but returns a closed pipe as an
+/// error instead of panicking.
+fn print_out(text: &str) -> std::io::Result<()> {
+    use std::io::Write;
+    let mut stdout = std::io::stdout().lock();
+    stdout.write_all(text.as_bytes())?;
+    stdout.flush()
+}
+
+fn is_broken_pipe(error: &anyhow::Error) -> bool {
+    error
+        .downcast_ref::<std::io::Error>()
+        .is_some_and(|e| e.kind() == std::io::ErrorKind::BrokenPipe)
 }
 
 fn run(
@@ -86,9 +104,9 @@ fn run(
             let summary = result?;
             let output = options.output.display().to_string();
             if args.json {
-                println!("{}", summary_json(&summary));
+                print_out(&format!("{}\n", summary_json(&summary)))?;
             } else {
-                println!("{}", summary_line(&summary, &output));
+                print_out(&format!("{}\n", summary_line(&summary, &output)))?;
             }
             Ok(())
         }
@@ -98,15 +116,16 @@ fn run(
                 None => vec![std::env::current_exe()?.into_os_string()],
             };
             let report = run_bench(&args.to_options(command))?;
-            if args.json {
-                println!("{}", render_json(&report));
+            let printed = if args.json {
+                print_out(&format!("{}\n", render_json(&report)))
             } else {
-                print!("{}", render_table(&report));
-            }
+                print_out(&render_table(&report))
+            };
+            // A difference fails the run even when nobody reads the table.
             if !report.identical {
                 anyhow::bail!("the serial and parallel archives differ");
             }
-            Ok(())
+            Ok(printed?)
         }
         Command::Synth(args) => {
             if args.output.exists() && !args.force {
@@ -114,19 +133,19 @@ fn run(
             }
             let started = std::time::Instant::now();
             let rows = write_synthetic_until(&args.output, &args.to_options(), cancel)?;
-            println!(
-                "{rows} rows into {} ({:.1} MB) in {:.2} s",
+            print_out(&format!(
+                "{rows} rows into {} ({:.1} MB) in {:.2} s\n",
                 args.output.display(),
                 std::fs::metadata(&args.output)?.len() as f64 / 1e6,
                 started.elapsed().as_secs_f64()
-            );
+            ))?;
             Ok(())
         }
         Command::Inspect(args) => {
             let mut failed = 0;
             for path in &args.inputs {
                 match inspect(path, args.id.id_column.as_deref()) {
-                    Ok(layout) => print!("{}", render(path, &layout, args.shape())),
+                    Ok(layout) => print_out(&render(path, &layout, args.shape()))?,
                     Err(e) => {
                         eprintln!("error: {}", error_chain(&e.into()));
                         failed += 1;
