@@ -23,13 +23,8 @@ if [ "$(uname -s)/$(uname -m)" != "Linux/x86_64" ]; then
     exit 2
 fi
 
-if [ ! -x "$VENV/bin/python" ] || ! cmp -s "$REQUIREMENTS" "$VENV/requirements-wheel.txt"; then
-    echo "== creating $VENV from scripts/requirements-wheel.txt"
-    rm -rf "$VENV"
-    python3 -m venv "$VENV"
-    "$VENV/bin/python" -m pip install --quiet -r "$REQUIREMENTS" </dev/null
-    cp "$REQUIREMENTS" "$VENV/requirements-wheel.txt"
-fi
+. "$ROOT/scripts/venv.sh"
+pinned_venv "$VENV" "$REQUIREMENTS"
 export PATH="$VENV/bin:$PATH"
 
 version=$(sed -n 's/^version = "\(.*\)"/\1/p' Cargo.toml | head -1)

@@ -43,15 +43,8 @@ else
     BINARY="$ROOT/target/release/pixelprep"
 fi
 
-# The copy of the requirements in the venv says what it was made from; it is written
-# last, so an interrupted install is redone on the next run.
-if [ ! -x "$PY" ] || ! cmp -s "$REQUIREMENTS" "$VENV/requirements-notebook.txt"; then
-    echo "== creating $VENV from scripts/requirements-notebook.txt"
-    rm -rf "$VENV"
-    python3 -m venv "$VENV"
-    "$PY" -m pip install --quiet -r "$REQUIREMENTS" </dev/null
-    cp "$REQUIREMENTS" "$VENV/requirements-notebook.txt"
-fi
+. "$ROOT/scripts/venv.sh"
+pinned_venv "$VENV" "$REQUIREMENTS"
 
 # The kernelspec lives in the venv (share/jupyter/kernels), where notebook_check.py
 # looks first; re-installing it each run keeps it pointing at this venv's python.

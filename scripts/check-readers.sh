@@ -43,15 +43,8 @@ else
     BINARY="$ROOT/target/release/pixelprep"
 fi
 
-# The copy of the requirements in the venv says what it was made from; it is written
-# last, so an interrupted install is redone on the next run.
-if [ ! -x "$PY" ] || ! cmp -s "$REQUIREMENTS" "$VENV/requirements-readers.txt"; then
-    echo "== creating $VENV from scripts/requirements-readers.txt"
-    rm -rf "$VENV"
-    python3 -m venv "$VENV"
-    "$PY" -m pip install --quiet -r "$REQUIREMENTS" </dev/null
-    cp "$REQUIREMENTS" "$VENV/requirements-readers.txt"
-fi
+. "$ROOT/scripts/venv.sh"
+pinned_venv "$VENV" "$REQUIREMENTS"
 
 echo "== readers check of $BINARY"
 status=0

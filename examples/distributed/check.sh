@@ -29,13 +29,8 @@ if [ ! -f "${wheels[0]}" ]; then
     exit 2
 fi
 export PIP_NO_INPUT=1 PIP_DISABLE_PIP_VERSION_CHECK=1
-if [ ! -x "$VENV/bin/python" ] || ! cmp -s "$HERE/requirements.txt" "$VENV/requirements.txt"; then
-    echo "== creating $VENV from examples/distributed/requirements.txt"
-    rm -rf "$VENV"
-    python3 -m venv "$VENV"
-    "$VENV/bin/python" -m pip install --quiet -r "$HERE/requirements.txt" </dev/null
-    cp "$HERE/requirements.txt" "$VENV/requirements.txt"
-fi
+. "$ROOT/scripts/venv.sh"
+pinned_venv "$VENV" "$HERE/requirements.txt"
 # Offline, as a notebook without internet would: numpy is there already.
 "$VENV/bin/python" -m pip install --quiet --no-index --force-reinstall --no-deps "${wheels[0]}" </dev/null
 
