@@ -664,6 +664,15 @@ fn load_group(group: &[u8]) -> u64 {
 
 /// Unpacks whole groups of 8 values of `W` bits (`W < 8`; width 8 is a copy).
 fn unpack_groups<const W: usize>(packed: &[u8], out: &mut [u8]) {
+    #[cfg(target_arch = "x86_64")]
+    if pdep::fast() {
+        // SAFETY: `fast` found BMI2.
+        return unsafe { pdep::unpack_groups::<W>(packed, out) };
+    }
+    unpack_groups_scalar::<W>(packed, out);
+}
+
+fn unpack_groups_scalar<const W: usize>(packed: &[u8], out: &mut [u8]) {
     let mask = (1u64 << W) - 1;
     for (group, values) in packed.chunks_exact(W).zip(out.chunks_exact_mut(8)) {
         let word = load_group(group);
@@ -673,9 +682,87 @@ fn unpack_groups<const W: usize>(packed: &[u8], out: &mut [u8]) {
     }
 }
 
+/// Unpacking with BMI2's `pdep`, which deposits a group's `8 * W` bits into the
+/// low `W` bits of each of 8 bytes in one instruction (the shifts and masks cost
+/// 11% of a run's samples on a table of 6-bit columns).
+#[cfg(target_arch = "x86_64")]
+mod pdep {
+    use std::sync::OnceLock;
+
+    /// BMI2, on a processor where `pdep` is fast: Intel's, and AMD's from Zen 3
+    /// (family 0x19) on; earlier AMD processors run it in microcode, slower than
+    /// the shifts.
+    pub fn fast() -> bool {
+        static FAST: OnceLock<bool> = OnceLock::new();
+        *FAST.get_or_init(|| {
+            use std::arch::x86_64::__cpuid;
+            if !std::arch::is_x86_feature_detected!("bmi2") {
+                return false;
+            }
+            let vendor = __cpuid(0);
+            let name: Vec<u8> = [vendor.ebx, vendor.edx, vendor.ecx]
+                .iter()
+                .flat_map(|r| r.to_le_bytes())
+                .collect();
+            let signature = __cpuid(1).eax;
+            let base_family = (signature >> 8) & 0xf;
+            let family = if base_family == 0xf {
+                base_family + ((signature >> 20) & 0xff)
+            } else {
+                base_family
+            };
+            match &name[..] {
+                b"GenuineIntel" => true,
+                b"AuthenticAMD" => family >= 0x19,
+                _ => false,
+            }
+        })
+    }
+
+    /// [`super::unpack_groups_scalar`] with `pdep`.
+    ///
+    /// # Safety
+    /// The CPU must have BMI2.
+    #[target_feature(enable = "bmi2")]
+    pub unsafe fn unpack_groups<const W: usize>(packed: &[u8], out: &mut [u8]) {
+        let mask = u64::from_le_bytes([((1u16 << W) - 1) as u8; 8]);
+        for (group, values) in packed.chunks_exact(W).zip(out.chunks_exact_mut(8)) {
+            let word = super::load_group(group);
+            values.copy_from_slice(&std::arch::x86_64::_pdep_u64(word, mask).to_le_bytes());
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[cfg(target_arch = "x86_64")]
+    #[test]
+    fn pdep_unpacks_as_the_shifts_do_at_every_width() {
+        if !std::arch::is_x86_feature_detected!("bmi2") {
+            eprintln!("skipped: no BMI2 here");
+            return;
+        }
+        fn check<const W: usize>(rng: &mut fastrand::Rng) {
+            let groups = 37;
+            let packed: Vec<u8> = (0..groups * W).map(|_| rng.u8(..)).collect();
+            let (mut shifted, mut deposited) = (vec![0u8; groups * 8], vec![0u8; groups * 8]);
+            unpack_groups_scalar::<W>(&packed, &mut shifted);
+            // SAFETY: BMI2 is there (checked above).
+            unsafe { pdep::unpack_groups::<W>(&packed, &mut deposited) };
+            assert_eq!(shifted, deposited, "width {W}");
+            assert!(shifted.iter().all(|&v| v < 1 << W), "width {W}");
+        }
+        let mut rng = fastrand::Rng::with_seed(9);
+        check::<1>(&mut rng);
+        check::<2>(&mut rng);
+        check::<3>(&mut rng);
+        check::<4>(&mut rng);
+        check::<5>(&mut rng);
+        check::<6>(&mut rng);
+        check::<7>(&mut rng);
+    }
 
     /// A dictionary of the given INT32 values.
     fn dictionary(values: impl IntoIterator<Item = i32>) -> Dictionary {
