@@ -31,6 +31,36 @@ pub(crate) fn drop_mapped_pages(map: &Mmap, bytes: std::ops::Range<usize>) {
     let _ = unsafe { map.unchecked_advise_range(UncheckedAdvice::DontNeed, start, end - start) };
 }
 
+/// Asks the kernel to make the pages of `buffer` present and writable now, in one
+/// call, rather than a page fault at a time as they are first written. Advice
+/// only (Linux 5.14 on): failure is harmless, the pages then fault in as usual.
+#[cfg(target_os = "linux")]
+pub(crate) fn populate_for_writing(buffer: &mut [u8]) {
+    // SAFETY: sysconf reads a constant of the process.
+    let page = match unsafe { libc::sysconf(libc::_SC_PAGESIZE) } {
+        size if size > 0 => size as usize,
+        _ => return,
+    };
+    let start = buffer.as_mut_ptr() as usize;
+    let first_page = start.next_multiple_of(page);
+    let end = (start + buffer.len()) / page * page;
+    if end <= first_page {
+        return;
+    }
+    // SAFETY: whole pages inside a live allocation the caller borrows mutably;
+    // MADV_POPULATE_WRITE faults them in as a write would, without changing a byte.
+    unsafe {
+        libc::madvise(
+            first_page as *mut libc::c_void,
+            end - first_page,
+            libc::MADV_POPULATE_WRITE,
+        );
+    }
+}
+
+#[cfg(not(target_os = "linux"))]
+pub(crate) fn populate_for_writing(_buffer: &mut [u8]) {}
+
 /// Asks the kernel to read `len` bytes of `file` from `offset` into the page cache
 /// in the background. Advice only: failure is harmless.
 #[cfg(target_os = "linux")]
