@@ -521,13 +521,14 @@ pub(super) fn ids_of(column: &ArrayRef, at: impl Fn(usize) -> Location) -> Resul
 
 /// Fills columns `first_column..` of `out` from `arrays` (one per pixel column,
 /// the batch's rows), or says which pixel is null or out of range; `column(k)`
-/// names array `k`, `at(row)` says where a row is.
+/// names array `k`, and a bad row is placed in `file` from its `first_row` and
+/// named by its id in `ids`.
 pub(super) fn fill_pixels(
     out: &mut PixelRows,
     first_column: usize,
     arrays: &[&ArrayRef],
     column: impl Fn(usize) -> String,
-    at: impl Fn(usize) -> Location,
+    (file, first_row, ids): (&Path, u64, &[String]),
 ) -> Result<()> {
     let fault = out.fill_columns(
         first_column..first_column + arrays.len(),
@@ -547,7 +548,10 @@ pub(super) fn fill_pixels(
         return Ok(());
     };
     Err(Error::BadPixel {
-        at: at(row).with_column(column(k)),
+        at: Location::file(file)
+            .with_row(first_row + row as u64)
+            .with_image_id(ids.get(row).cloned().unwrap_or_default())
+            .with_column(column(k)),
         message: match value {
             None => "is null; pixels must be 8-bit grayscale values".into(),
             Some(v) => {
@@ -635,11 +639,7 @@ impl PixelSource for ArrowTable {
                 first_column,
                 &arrays,
                 |k| self.columns[span[k]].name.clone(),
-                |row| {
-                    Location::file(&self.path)
-                        .with_row(first_row + row as u64)
-                        .with_image_id(ids.get(row).cloned().unwrap_or_default())
-                },
+                (&self.path, first_row, ids),
             )?;
             drop(arrays);
             drop(slices);

@@ -98,11 +98,7 @@ impl PixelSource for BatchTable {
             0,
             &arrays,
             |k| self.columns[pixels[k]].name.clone(),
-            |row| {
-                Location::file(&self.name)
-                    .with_row(first_row + row as u64)
-                    .with_image_id(ids.get(row).cloned().unwrap_or_default())
-            },
+            (&self.name, first_row, ids),
         )
     }
 
@@ -134,5 +130,68 @@ impl PixelSource for BatchTable {
             .map(|&c| batch.column(c).as_ref())
             .collect();
         Ok(metadata::arrow_rows(&arrays, batch.num_rows()))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use arrow_array::{Int16Array, StringArray};
+    use arrow_schema::{DataType, Field, Schema};
+    use std::sync::Arc;
+
+    /// Two batches of 3 rows of 2 x 2 pixels; `bad` is put at (row, pixel column)
+    /// of the second batch.
+    fn table(bad: Option<i16>, at: (usize, usize)) -> BatchTable {
+        let mut fields = vec![Field::new("image_id", DataType::Utf8, false)];
+        fields.extend((0..4).map(|c| Field::new(c.to_string(), DataType::Int16, true)));
+        let schema = Arc::new(Schema::new(fields));
+        let batch = |first: usize, bad_here: bool| {
+            let ids = StringArray::from_iter_values((first..first + 3).map(|i| format!("T_{i}")));
+            let mut columns: Vec<ArrayRef> = vec![Arc::new(ids)];
+            for c in 0..4 {
+                let values = (0..3).map(|r| {
+                    if bad_here && (r, c) == at {
+                        bad
+                    } else {
+                        Some(7)
+                    }
+                });
+                columns.push(Arc::new(Int16Array::from_iter(values)));
+            }
+            RecordBatch::try_new(schema.clone(), columns).unwrap()
+        };
+        let batches = vec![batch(0, false), batch(3, true)];
+        BatchTable::new(Path::new("frame"), schema, batches, None).unwrap()
+    }
+
+    fn second_batch_error(table: &BatchTable) -> String {
+        let ids = table.read_ids(1, 3).unwrap();
+        let mut rows = PixelRows::default();
+        let error = table.read_pixels(1, 3, &ids, &mut rows).unwrap_err();
+        error.to_string()
+    }
+
+    #[test]
+    fn good_pixels_fill_the_rows() {
+        let table = table(Some(7), (0, 0));
+        let ids = table.read_ids(1, 3).unwrap();
+        let mut rows = PixelRows::default();
+        table.read_pixels(1, 3, &ids, &mut rows).unwrap();
+        assert_eq!((rows.len(), rows.row(2)), (3, &[7u8; 4][..]));
+    }
+
+    #[test]
+    fn a_bad_pixel_is_placed_by_table_row_image_id_and_column() {
+        let null = second_batch_error(&table(None, (1, 2)));
+        assert!(
+            null.contains(r#"frame, row 4 (image_id "T_4"), column "2": is null"#),
+            "{null}"
+        );
+        let high = second_batch_error(&table(Some(300), (2, 3)));
+        assert!(
+            high.contains(r#"frame, row 5 (image_id "T_5"), column "3": has value 300"#),
+            "{high}"
+        );
     }
 }
