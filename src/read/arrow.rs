@@ -38,13 +38,40 @@ use crate::error::{Error, Location, Result};
 use crate::meta::Value;
 
 /// Pixel columns decoded at a time: the decoded span, not the whole batch, is
-/// what a compressed batch costs in memory beside its rows.
+/// what a compressed batch costs in memory beside its rows (through arrow-ipc;
+/// the LZ4 path holds 64 columns per thread), and the mapped file's pages are
+/// dropped after each.
 const SPAN_COLUMNS: usize = 2048;
 /// Pixel columns one task decodes: each decode walks the whole schema to skip
 /// the other columns' buffers, so not too few.
 const DECODE_COLUMNS: usize = 256;
 /// Rows per strip of the transpose (as for Parquet, it stays in the core's cache).
 const STRIP_ROWS: usize = 4096;
+
+thread_local! {
+    /// Each worker's decompressed block of LZ4 columns, kept from block to block:
+    /// a new one would be faulted in and zeroed again each time.
+    static LZ4_SCRATCH: std::cell::RefCell<Vec<u8>> = const { std::cell::RefCell::new(Vec::new()) };
+}
+
+/// A column the LZ4 path cannot decompress.
+struct Undecodable;
+
+/// This thread's LZ4 scratch while a block uses it, given back when dropped.
+struct Lz4Scratch(Vec<u8>);
+
+impl Lz4Scratch {
+    fn take() -> Self {
+        Lz4Scratch(LZ4_SCRATCH.with_borrow_mut(std::mem::take))
+    }
+}
+
+impl Drop for Lz4Scratch {
+    fn drop(&mut self) {
+        let scratch = std::mem::take(&mut self.0);
+        let _ = LZ4_SCRATCH.try_with(|kept| *kept.borrow_mut() = scratch);
+    }
+}
 
 /// The stream format's marker before each message (absent before 0.15).
 const CONTINUATION: [u8; 4] = [0xff; 4];
@@ -374,23 +401,42 @@ impl ArrowTable {
         })
     }
 
-    /// Decompresses the pixel columns `span` of `part` into `scratch`, a slot
-    /// per column, in parallel, through the LZ4 fast path; false where it does
-    /// not apply (the arrow-ipc path then reads the span).
-    fn lz4_span(&self, part: usize, span: &[usize], scratch: &mut Vec<u8>) -> bool {
-        let Some(values_of) = self.lz4_values.as_deref() else {
-            return false;
-        };
-        let Part { block, rows, .. } = &self.parts[part];
-        let slot = arrow_lz4::slot_len(*rows);
-        scratch.resize(span.len() * slot, 0);
-        scratch
-            .par_chunks_mut(DECODE_COLUMNS * slot)
-            .zip(span.par_chunks(DECODE_COLUMNS))
-            .all(|(slots, columns)| {
-                arrow_lz4::lz4_pixel_columns(&self.data, block, *rows, values_of, columns, slots)
-                    .is_some()
-            })
+    /// Fills `columns` of `out` from their LZ4 buffers (`buffers`, one per pixel
+    /// column), a block of 64 columns per task: decompressed into this
+    /// thread's scratch and transposed from there while it is in the core's cache.
+    /// False when one does not decompress (the arrow-ipc path then reads the
+    /// columns and says what is wrong).
+    fn lz4_fill(
+        &self,
+        out: &mut PixelRows,
+        columns: Range<usize>,
+        buffers: &[Range<usize>],
+        rows: usize,
+    ) -> bool {
+        let slot = arrow_lz4::slot_len(rows);
+        out.fill_columns_prepared(
+            columns,
+            STRIP_ROWS,
+            |first, width| {
+                let mut scratch = Lz4Scratch::take();
+                scratch.0.resize(width * slot, 0);
+                for (buffer, slot) in buffers[first..first + width]
+                    .iter()
+                    .zip(scratch.0.chunks_mut(slot))
+                {
+                    arrow_lz4::decompress_column(&self.data[buffer.clone()], rows, slot)
+                        .ok_or(Undecodable)?;
+                }
+                Ok::<_, Undecodable>(scratch)
+            },
+            |scratch, _, strip, block| {
+                for (c, column) in block.chunks_exact_mut(strip.len()).enumerate() {
+                    column.copy_from_slice(&scratch.0[c * slot..][strip.clone()]);
+                }
+                Ok(())
+            },
+        )
+        .is_ok()
     }
 
     fn corrupt(&self, at: Location, cause: ArrowError) -> Error {
@@ -603,30 +649,18 @@ impl PixelSource for ArrowTable {
         let rows = self.parts[part].rows;
         let pixels = &self.classified.pixels;
         out.reshape(rows, pixels.len());
-        // The LZ4 path's decompressed span, reused from span to span: fresh
-        // pages for each would be faulted in and zeroed again.
-        let mut scratch = Vec::new();
+        // The LZ4 path: every pixel column's buffer found in the message once.
+        let lz4_buffers = self.lz4_values.as_deref().and_then(|values_of| {
+            arrow_lz4::pixel_buffers(&self.data, &self.parts[part].block, rows, values_of, pixels)
+        });
         for (span_index, span) in pixels.chunks(SPAN_COLUMNS).enumerate() {
             let first_column = span_index * SPAN_COLUMNS;
-            if self.lz4_span(part, span, &mut scratch) {
-                let slot = arrow_lz4::slot_len(rows);
-                let columns: Vec<&[u8]> = scratch.chunks(slot).map(|s| &s[..rows]).collect();
-                let filled = out.fill_columns(
-                    first_column..first_column + span.len(),
-                    STRIP_ROWS,
-                    |first, strip, block| {
-                        let width = block.len() / strip.len().max(1);
-                        for c in 0..width {
-                            let values = &columns[first - first_column + c];
-                            block[c * strip.len()..(c + 1) * strip.len()]
-                                .copy_from_slice(&values[strip.clone()]);
-                        }
-                        Ok::<(), std::convert::Infallible>(())
-                    },
-                );
-                let Ok(()) = filled;
-                self.release(part);
-                continue;
+            let columns = first_column..first_column + span.len();
+            if let Some(buffers) = &lz4_buffers {
+                if self.lz4_fill(out, columns, buffers, rows) {
+                    self.release(part);
+                    continue;
+                }
             }
             // Decoded (decompressed) in parallel, a slice of the span per task.
             let slices: Vec<RecordBatch> = span

@@ -7,6 +7,8 @@
 //! damaged buffer) returns `None`, and the arrow-ipc path reads the span and
 //! reports what is wrong.
 
+use std::ops::Range;
+
 use arrow_ipc::{Block, CompressionType};
 use arrow_schema::{DataType, Schema};
 
@@ -73,21 +75,19 @@ fn lz4_frame(input: &[u8], out: &mut [u8]) -> Option<()> {
     (filled == out.len()).then_some(())
 }
 
-/// Decompresses the pixels of `columns` (field indices) of the record batch at
-/// `block` into `slots`, one [`slot_len`] slot per column, the first `rows`
-/// bytes of each its values; `None` when a column is not an LZ4-compressed
-/// uint8 column without nulls, or its buffer does not decompress.
-pub(super) fn lz4_pixel_columns(
+/// Where the buffer of each of `columns` (field indices) is in `data`, for the
+/// record batch at `block`, read from its message once; `None` unless each is an
+/// LZ4-compressed column of `rows` values without nulls, inside the file.
+pub(super) fn pixel_buffers(
     data: &[u8],
     block: &Block,
     rows: usize,
     values_of: &[usize],
     columns: &[usize],
-    slots: &mut [u8],
-) -> Option<()> {
+) -> Option<Vec<Range<usize>>> {
     let at = usize::try_from(block.offset()).ok()?;
     let meta_len = usize::try_from(block.metaDataLength()).ok()?;
-    let meta = data.get(at..at + meta_len)?;
+    let meta = data.get(at..at.checked_add(meta_len)?)?;
     let meta = if meta.get(..4)? == [0xff; 4] {
         meta.get(8..)?
     } else {
@@ -100,29 +100,38 @@ pub(super) fn lz4_pixel_columns(
     }
     let (nodes, buffers) = (batch.nodes()?, batch.buffers()?);
     let body = at + meta_len;
-    for (&c, slot) in columns.iter().zip(slots.chunks_mut(slot_len(rows))) {
-        let node = (c < nodes.len()).then(|| nodes.get(c))?;
-        if node.null_count() != 0 || usize::try_from(node.length()).ok()? != rows {
-            return None;
-        }
-        let index = *values_of.get(c)?;
-        let buffer = (index < buffers.len()).then(|| buffers.get(index))?;
-        let start = body.checked_add(usize::try_from(buffer.offset()).ok()?)?;
-        let end = start.checked_add(usize::try_from(buffer.length()).ok()?)?;
-        let bytes = data.get(start..end)?;
-        let claimed = i64::from_le_bytes(bytes.get(..8)?.try_into().ok()?);
-        let values = &bytes[8..];
-        if claimed == -1 {
-            slot.get_mut(..rows)?.copy_from_slice(values.get(..rows)?);
-        } else {
-            let claimed = usize::try_from(claimed).ok()?;
-            if claimed < rows {
+    columns
+        .iter()
+        .map(|&c| {
+            let node = (c < nodes.len()).then(|| nodes.get(c))?;
+            if node.null_count() != 0 || usize::try_from(node.length()).ok()? != rows {
                 return None;
             }
-            lz4_frame(values, slot.get_mut(..claimed)?)?;
-        }
+            let index = *values_of.get(c)?;
+            let buffer = (index < buffers.len()).then(|| buffers.get(index))?;
+            let start = body.checked_add(usize::try_from(buffer.offset()).ok()?)?;
+            let end = start.checked_add(usize::try_from(buffer.length()).ok()?)?;
+            (end <= data.len()).then_some(start..end)
+        })
+        .collect()
+}
+
+/// Decompresses one column's buffer (as [`pixel_buffers`] found it: the
+/// uncompressed length, then an LZ4 frame or, for -1, the values as they are)
+/// into `slot`, whose first `rows` bytes are then its values; `None` when it does
+/// not decompress to at least `rows` bytes that fit in the slot.
+pub(super) fn decompress_column(buffer: &[u8], rows: usize, slot: &mut [u8]) -> Option<()> {
+    let claimed = i64::from_le_bytes(buffer.get(..8)?.try_into().ok()?);
+    let values = &buffer[8..];
+    if claimed == -1 {
+        slot.get_mut(..rows)?.copy_from_slice(values.get(..rows)?);
+        return Some(());
     }
-    Some(())
+    let claimed = usize::try_from(claimed).ok()?;
+    if claimed < rows {
+        return None;
+    }
+    lz4_frame(values, slot.get_mut(..claimed)?)
 }
 
 #[cfg(test)]
@@ -149,6 +158,34 @@ mod tests {
     fn decode(input: &[u8], expected: usize) -> Option<Vec<u8>> {
         let mut out = vec![0u8; expected];
         lz4_frame(input, &mut out).map(|()| out)
+    }
+
+    /// A column's buffer as arrow-ipc stores it: the uncompressed length (or -1
+    /// for values left as they are), then the frame or the values.
+    fn buffer(claimed: i64, body: &[u8]) -> Vec<u8> {
+        [&claimed.to_le_bytes()[..], body].concat()
+    }
+
+    #[test]
+    fn a_column_buffer_decompresses_into_its_slot_or_is_refused() {
+        let values: Vec<u8> = (0..300u32).map(|i| (i * 7 % 256) as u8).collect();
+        let rows = values.len();
+        let mut slot = vec![0u8; slot_len(rows)];
+        let compressed = buffer(rows as i64, &frame(&[&values], true));
+        assert_eq!(decompress_column(&compressed, rows, &mut slot), Some(()));
+        assert_eq!(&slot[..rows], &values[..]);
+        let mut slot = vec![0u8; slot_len(rows)];
+        let stored = buffer(-1, &values);
+        assert_eq!(decompress_column(&stored, rows, &mut slot), Some(()));
+        assert_eq!(&slot[..rows], &values[..]);
+        // Fewer values than rows, more than the slot holds, a cut buffer.
+        let short = buffer(rows as i64 - 1, &frame(&[&values[1..]], true));
+        assert_eq!(decompress_column(&short, rows, &mut slot), None);
+        let long: Vec<u8> = values.iter().cycle().take(rows + 65).copied().collect();
+        let too_long = buffer(long.len() as i64, &frame(&[&long], true));
+        assert_eq!(decompress_column(&too_long, rows, &mut slot), None);
+        assert_eq!(decompress_column(&stored[..100], rows, &mut slot), None);
+        assert_eq!(decompress_column(&stored[..5], rows, &mut slot), None);
     }
 
     #[test]

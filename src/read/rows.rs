@@ -78,7 +78,6 @@ impl PixelRows {
         (self.rows, self.row_len, self.stride) = (rows, row_len, stride);
     }
 
-    /// A handle for writing disjoint blocks of columns from several threads.
     /// Fills columns `columns` of every row, in parallel over blocks of [`LINE`]
     /// columns and strips of `strip_rows` rows: `fill(first_column, rows, out)`
     /// writes the block's columns column-major into `out` (one `rows.len()` run per
@@ -89,17 +88,36 @@ impl PixelRows {
         strip_rows: usize,
         fill: impl Fn(usize, Range<usize>, &mut [u8]) -> Result<(), E> + Sync,
     ) -> Result<(), E> {
+        self.fill_columns_prepared(
+            columns,
+            strip_rows,
+            |_, _| Ok(()),
+            |(), first, strip, out| fill(first, strip, out),
+        )
+    }
+
+    /// [`PixelRows::fill_columns`], with each block first made ready by
+    /// `prepare(first_column, width)`, once, by the task that then fills its
+    /// strips with `fill(&prepared, first_column, rows, out)`.
+    pub(crate) fn fill_columns_prepared<P, E: Send>(
+        &mut self,
+        columns: Range<usize>,
+        strip_rows: usize,
+        prepare: impl Fn(usize, usize) -> Result<P, E> + Sync,
+        fill: impl Fn(&P, usize, Range<usize>, &mut [u8]) -> Result<(), E> + Sync,
+    ) -> Result<(), E> {
         assert!(columns.start.is_multiple_of(LINE) && columns.end <= self.row_len);
         let rows = self.rows;
         let writer = self.writer();
         let blocks: Vec<usize> = columns.clone().step_by(LINE).collect();
         blocks.into_par_iter().try_for_each(|first| {
             let width = (columns.end - first).min(LINE);
+            let prepared = prepare(first, width)?;
             let mut scratch = vec![0u8; width * strip_rows.min(rows).max(1)];
             for start in (0..rows).step_by(strip_rows.max(1)) {
                 let strip = start..(start + strip_rows).min(rows);
                 let block = &mut scratch[..width * strip.len()];
-                fill(first, strip.clone(), block)?;
+                fill(&prepared, first, strip.clone(), block)?;
                 // SAFETY: `self` is borrowed mutably for this whole call and not
                 // touched otherwise; each task owns one block's columns, and one
                 // task writes all its strips.
@@ -109,6 +127,7 @@ impl PixelRows {
         })
     }
 
+    /// A handle for writing disjoint blocks of columns from several threads.
     pub(crate) fn writer(&mut self) -> RowsWriter {
         RowsWriter {
             // SAFETY: `start` is inside the buffer (it holds `LINE` spare bytes).
