@@ -22,13 +22,13 @@ use arrow_array::types::{
 use arrow_array::{Array, ArrayRef, RecordBatch};
 use arrow_buffer::Buffer;
 use arrow_ipc::reader::FileDecoder;
-use arrow_ipc::{Block, MessageHeader, MetadataVersion};
+use arrow_ipc::{Block, CompressionType, MessageHeader, MetadataVersion};
 use arrow_schema::{ArrowError, DataType, Schema, SchemaRef};
 use bytes::Bytes;
 use memmap2::Mmap;
 use rayon::prelude::*;
 
-use super::arrow_lz4;
+use super::arrow_compressed;
 use super::columns::SharedMap;
 use super::layout::{classify_table, describe, Classified, ColumnInfo, ColumnKind, FormatFacts};
 use super::metadata;
@@ -39,7 +39,7 @@ use crate::meta::Value;
 
 /// Pixel columns decoded at a time: the decoded span, not the whole batch, is
 /// what a compressed batch costs in memory beside its rows (through arrow-ipc;
-/// the LZ4 path holds 64 columns per thread), and the mapped file's pages are
+/// the compressed path holds 64 columns per thread), and the mapped file's pages are
 /// dropped after each.
 const SPAN_COLUMNS: usize = 2048;
 /// Pixel columns one task decodes: each decode walks the whole schema to skip
@@ -49,27 +49,27 @@ const DECODE_COLUMNS: usize = 256;
 const STRIP_ROWS: usize = 4096;
 
 thread_local! {
-    /// Each worker's decompressed block of LZ4 columns, kept from block to block:
+    /// Each worker's decompressed block of columns, kept from block to block:
     /// a new one would be faulted in and zeroed again each time.
-    static LZ4_SCRATCH: std::cell::RefCell<Vec<u8>> = const { std::cell::RefCell::new(Vec::new()) };
+    static BLOCK_SCRATCH: std::cell::RefCell<Vec<u8>> = const { std::cell::RefCell::new(Vec::new()) };
 }
 
-/// A column the LZ4 path cannot decompress.
+/// A column the compressed path cannot decompress.
 struct Undecodable;
 
-/// This thread's LZ4 scratch while a block uses it, given back when dropped.
-struct Lz4Scratch(Vec<u8>);
+/// This thread's block scratch while a block uses it, given back when dropped.
+struct BlockScratch(Vec<u8>);
 
-impl Lz4Scratch {
+impl BlockScratch {
     fn take() -> Self {
-        Lz4Scratch(LZ4_SCRATCH.with_borrow_mut(std::mem::take))
+        BlockScratch(BLOCK_SCRATCH.with_borrow_mut(std::mem::take))
     }
 }
 
-impl Drop for Lz4Scratch {
+impl Drop for BlockScratch {
     fn drop(&mut self) {
         let scratch = std::mem::take(&mut self.0);
-        let _ = LZ4_SCRATCH.try_with(|kept| *kept.borrow_mut() = scratch);
+        let _ = BLOCK_SCRATCH.try_with(|kept| *kept.borrow_mut() = scratch);
     }
 }
 
@@ -110,9 +110,9 @@ pub struct ArrowTable {
     is_file: bool,
     /// The buffers' codec, if compressed.
     codec: Option<String>,
-    /// For LZ4 batches of uint8 pixels: each field's values buffer, for the
-    /// fast path of `arrow_lz4`.
-    lz4_values: Option<Vec<usize>>,
+    /// For LZ4 or zstd batches of uint8 pixels: each field's values buffer, for
+    /// the fast path of `arrow_compressed`.
+    compressed_values: Option<Vec<usize>>,
     /// The metadata columns whose values the outputs hold, and the others.
     carried: Vec<usize>,
     uncarried: Vec<usize>,
@@ -379,12 +379,13 @@ impl ArrowTable {
             .pixels
             .iter()
             .all(|&c| *messages.schema.field(c).data_type() == DataType::UInt8);
-        let lz4_values = (messages.codec.as_deref() == Some("LZ4_FRAME") && uint8_pixels)
-            .then(|| arrow_lz4::value_buffers(&messages.schema))
+        let fast_codec = matches!(messages.codec.as_deref(), Some("LZ4_FRAME" | "ZSTD"));
+        let compressed_values = (fast_codec && uint8_pixels)
+            .then(|| arrow_compressed::value_buffers(&messages.schema))
             .flatten();
         let (carried, uncarried) = metadata::split_carried(&messages.schema, &classified.metadata);
         Ok(ArrowTable {
-            lz4_values,
+            compressed_values,
             carried,
             uncarried,
             path: path.to_path_buf(),
@@ -401,31 +402,37 @@ impl ArrowTable {
         })
     }
 
-    /// Fills `columns` of `out` from their LZ4 buffers (`buffers`, one per pixel
+    /// Fills `columns` of `out` from their compressed buffers (`buffers`, one per pixel
     /// column), a block of 64 columns per task: decompressed into this
     /// thread's scratch and transposed from there while it is in the core's cache.
     /// False when one does not decompress (the arrow-ipc path then reads the
     /// columns and says what is wrong).
-    fn lz4_fill(
+    fn fill_compressed(
         &self,
         out: &mut PixelRows,
         columns: Range<usize>,
+        codec: CompressionType,
         buffers: &[Range<usize>],
         rows: usize,
     ) -> bool {
-        let slot = arrow_lz4::slot_len(rows);
+        let slot = arrow_compressed::slot_len(rows);
         out.fill_columns_prepared(
             columns,
             STRIP_ROWS,
             |first, width| {
-                let mut scratch = Lz4Scratch::take();
+                let mut scratch = BlockScratch::take();
                 scratch.0.resize(width * slot, 0);
                 for (buffer, slot) in buffers[first..first + width]
                     .iter()
                     .zip(scratch.0.chunks_mut(slot))
                 {
-                    arrow_lz4::decompress_column(&self.data[buffer.clone()], rows, slot)
-                        .ok_or(Undecodable)?;
+                    arrow_compressed::decompress_column(
+                        codec,
+                        &self.data[buffer.clone()],
+                        rows,
+                        slot,
+                    )
+                    .ok_or(Undecodable)?;
                 }
                 Ok::<_, Undecodable>(scratch)
             },
@@ -649,15 +656,21 @@ impl PixelSource for ArrowTable {
         let rows = self.parts[part].rows;
         let pixels = &self.classified.pixels;
         out.reshape(rows, pixels.len());
-        // The LZ4 path: every pixel column's buffer found in the message once.
-        let lz4_buffers = self.lz4_values.as_deref().and_then(|values_of| {
-            arrow_lz4::pixel_buffers(&self.data, &self.parts[part].block, rows, values_of, pixels)
+        // The compressed path: every pixel column's buffer found in the message once.
+        let compressed = self.compressed_values.as_deref().and_then(|values_of| {
+            arrow_compressed::pixel_buffers(
+                &self.data,
+                &self.parts[part].block,
+                rows,
+                values_of,
+                pixels,
+            )
         });
         for (span_index, span) in pixels.chunks(SPAN_COLUMNS).enumerate() {
             let first_column = span_index * SPAN_COLUMNS;
             let columns = first_column..first_column + span.len();
-            if let Some(buffers) = &lz4_buffers {
-                if self.lz4_fill(out, columns, buffers, rows) {
+            if let Some((codec, buffers)) = &compressed {
+                if self.fill_compressed(out, columns, *codec, buffers, rows) {
                     self.release(part);
                     continue;
                 }

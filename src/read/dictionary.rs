@@ -16,6 +16,7 @@ use parquet::errors::ParquetError;
 use parquet::schema::types::ColumnDescPtr;
 
 use super::columns::PixelFault;
+use super::zstd_context;
 use crate::lookup;
 
 #[derive(Debug)]
@@ -331,10 +332,6 @@ fn page_fault(message: String) -> DictionaryDecodeError {
 /// A zstd-compressed page, decompressed with this thread's context into a buffer
 /// of the size its frame header gives (parquet writers record it).
 fn unzstd(frame: Bytes) -> Result<Bytes, DictionaryDecodeError> {
-    thread_local! {
-        static CONTEXT: std::cell::RefCell<Option<zstd::bulk::Decompressor<'static>>> =
-            const { std::cell::RefCell::new(None) };
-    }
     let size = match zstd::zstd_safe::get_frame_content_size(&frame) {
         Ok(Some(size)) if size <= MAX_PAGE_BYTES => size as usize,
         Ok(Some(size)) => {
@@ -350,18 +347,8 @@ fn unzstd(frame: Bytes) -> Result<Bytes, DictionaryDecodeError> {
         }
     };
     let mut out = Vec::with_capacity(size);
-    CONTEXT.with_borrow_mut(|context| {
-        let context = match context {
-            Some(context) => context,
-            None => context.insert(
-                zstd::bulk::Decompressor::new()
-                    .map_err(|e| page_fault(format!("zstd context: {e}")))?,
-            ),
-        };
-        context
-            .decompress_to_buffer(&frame[..], &mut out)
-            .map_err(|e| page_fault(format!("zstd-compressed page: {e}")))
-    })?;
+    zstd_context::decompress_into(&frame, &mut out)
+        .map_err(|e| page_fault(format!("zstd-compressed page: {e}")))?;
     if out.len() != size {
         return Err(page_fault(format!(
             "zstd-compressed page holds {} bytes, not the {size} its header says",

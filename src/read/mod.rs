@@ -17,7 +17,7 @@
 //! first bytes.
 
 pub mod arrow;
-mod arrow_lz4;
+mod arrow_compressed;
 pub mod batches;
 pub mod columns;
 pub mod decode;
@@ -27,6 +27,7 @@ pub mod metadata;
 pub mod parquet;
 pub mod rows;
 pub mod sniff;
+mod zstd_context;
 
 pub use layout::ID_COLUMN;
 pub use parquet::{PixelTable, TableLayout};

@@ -59,6 +59,7 @@ fn damaged_tables_never_panic_hang_or_crash() {
     for (name, file) in [
         ("zstd", "pyarrow_zstd.parquet"),
         ("feather", "feather_lz4.feather"),
+        ("feather zstd", "feather_zstd.feather"),
         ("stream", "arrow_stream.arrows"),
     ] {
         let bytes = std::fs::read(producers.join(file)).unwrap();
