@@ -51,7 +51,7 @@ const STRIP_ROWS: usize = 4096;
 thread_local! {
     /// Each worker's decompressed block of columns, kept from block to block:
     /// a new one would be faulted in and zeroed again each time.
-    static BLOCK_SCRATCH: std::cell::RefCell<Vec<u8>> = const { std::cell::RefCell::new(Vec::new()) };
+    static DECOMPRESSED_BLOCK: std::cell::RefCell<Vec<u8>> = const { std::cell::RefCell::new(Vec::new()) };
 }
 
 /// A column the compressed path cannot decompress.
@@ -62,14 +62,14 @@ struct BlockScratch(Vec<u8>);
 
 impl BlockScratch {
     fn take() -> Self {
-        BlockScratch(BLOCK_SCRATCH.with_borrow_mut(std::mem::take))
+        BlockScratch(DECOMPRESSED_BLOCK.with_borrow_mut(std::mem::take))
     }
 }
 
 impl Drop for BlockScratch {
     fn drop(&mut self) {
         let scratch = std::mem::take(&mut self.0);
-        let _ = BLOCK_SCRATCH.try_with(|kept| *kept.borrow_mut() = scratch);
+        let _ = DECOMPRESSED_BLOCK.try_with(|kept| *kept.borrow_mut() = scratch);
     }
 }
 
@@ -110,8 +110,8 @@ pub struct ArrowTable {
     is_file: bool,
     /// The buffers' codec, if compressed.
     codec: Option<String>,
-    /// For LZ4 or zstd batches of uint8 pixels: each field's values buffer, for
-    /// the fast path of `arrow_compressed`.
+    /// For uint8 pixels: each field's values buffer, for the fast path of
+    /// `arrow_compressed` (batches compressed with LZ4 or zstd).
     compressed_values: Option<Vec<usize>>,
     /// The metadata columns whose values the outputs hold, and the others.
     carried: Vec<usize>,
@@ -185,8 +185,11 @@ fn truncated(at: usize) -> String {
     format!("the file ends inside the message at byte {at}, so it is truncated")
 }
 
-/// The message of `block` and its rows and codec.
-fn batch_of(data: &[u8], block: &Block) -> std::result::Result<(usize, Option<String>), String> {
+/// The record batch message of `block`, where its body starts and how long it is.
+pub(super) fn batch_message<'a>(
+    data: &'a [u8],
+    block: &Block,
+) -> std::result::Result<(arrow_ipc::RecordBatch<'a>, usize, usize), String> {
     let at = usize::try_from(block.offset()).map_err(|_| truncated(0))?;
     let meta_len = usize::try_from(block.metaDataLength()).map_err(|_| truncated(at))?;
     let body = usize::try_from(block.bodyLength()).map_err(|_| truncated(at))?;
@@ -205,12 +208,18 @@ fn batch_of(data: &[u8], block: &Block) -> std::result::Result<(usize, Option<St
     let batch = message
         .header_as_record_batch()
         .ok_or_else(|| format!("the block at byte {at} is not a record batch"))?;
+    Ok((batch, at + meta_len, body))
+}
+
+/// The message of `block` and its rows and codec.
+fn batch_of(data: &[u8], block: &Block) -> std::result::Result<(usize, Option<String>), String> {
+    let (batch, body_at, body) = batch_message(data, block)?;
+    let at = block.offset();
     let rows = usize::try_from(batch.length())
         .map_err(|_| format!("the record batch at byte {at} has a negative length"))?;
     let codec = batch.compression().map(|c| format!("{:?}", c.codec()));
     // The decoder trusts these; a damaged file must not make it slice past the
     // body or allocate what a length prefix claims.
-    let body_at = at + meta_len;
     let damaged =
         |what: &str| format!("the record batch at byte {at} {what}, so the file is damaged");
     let most = (rows as u64 + 1).saturating_mul(4096);
@@ -379,8 +388,8 @@ impl ArrowTable {
             .pixels
             .iter()
             .all(|&c| *messages.schema.field(c).data_type() == DataType::UInt8);
-        let fast_codec = matches!(messages.codec.as_deref(), Some("LZ4_FRAME" | "ZSTD"));
-        let compressed_values = (fast_codec && uint8_pixels)
+        // The fast path checks each batch's codec itself (`pixel_buffers`).
+        let compressed_values = uint8_pixels
             .then(|| arrow_compressed::value_buffers(&messages.schema))
             .flatten();
         let (carried, uncarried) = metadata::split_carried(&messages.schema, &classified.metadata);

@@ -89,22 +89,12 @@ pub(super) fn pixel_buffers(
     values_of: &[usize],
     columns: &[usize],
 ) -> Option<(CompressionType, Vec<Range<usize>>)> {
-    let at = usize::try_from(block.offset()).ok()?;
-    let meta_len = usize::try_from(block.metaDataLength()).ok()?;
-    let meta = data.get(at..at.checked_add(meta_len)?)?;
-    let meta = if meta.get(..4)? == [0xff; 4] {
-        meta.get(8..)?
-    } else {
-        meta.get(4..)?
-    };
-    let message = arrow_ipc::root_as_message(meta).ok()?;
-    let batch = message.header_as_record_batch()?;
+    let (batch, body, _) = super::arrow::batch_message(data, block).ok()?;
     let codec = batch.compression()?.codec();
     if ![CompressionType::LZ4_FRAME, CompressionType::ZSTD].contains(&codec) {
         return None;
     }
     let (nodes, buffers) = (batch.nodes()?, batch.buffers()?);
-    let body = at + meta_len;
     let ranges = columns
         .iter()
         .map(|&c| {
