@@ -2,7 +2,6 @@
 //! that stay in the core's cache while they are transposed into rows, with each
 //! span of columns dropped from this process's memory once decoded.
 
-use std::cell::RefCell;
 use std::sync::Arc;
 
 use bytes::Bytes;
@@ -11,7 +10,7 @@ use parquet::data_type::{Int32Type, Int64Type};
 use rayon::prelude::*;
 
 use super::dictionary::{prepare_dictionary_column, DictionaryDecodeError, RawCodec};
-use super::rows::{PixelRows, LINE};
+use super::rows::{with_strip_scratch, PixelRows, LINE};
 use crate::error::{Error, Location, Result};
 
 use super::columns::*;
@@ -25,11 +24,6 @@ const SPAN_COLUMNS: usize = 2048;
 /// strip (256 KB) stays in the core's cache. Whole columns (3 MB for 50,210 rows)
 /// did not, and the transpose read them back from the shared cache.
 const STRIP_ROWS: usize = 4096;
-
-thread_local! {
-    /// Each worker's column-major scratch for one strip of a block.
-    static BLOCK_SCRATCH: RefCell<Vec<u8>> = const { RefCell::new(Vec::new()) };
-}
 
 impl PixelTable {
     /// Decodes the pixels of `row_group` into `out` (reshaped and reused). `ids` are
@@ -77,7 +71,7 @@ impl PixelTable {
                         .collect::<Result<Vec<_>>>()?;
                     let mut readers: Vec<ColumnReader> =
                         prepared.iter().map(PreparedColumn::reader).collect();
-                    BLOCK_SCRATCH.with_borrow_mut(|scratch| {
+                    with_strip_scratch(|scratch| {
                         for strip in (0..rows).step_by(strip_rows) {
                             let strip = strip..(strip + strip_rows).min(rows);
                             scratch.resize(block.len() * strip.len(), 0);

@@ -19,6 +19,21 @@ use rayon::prelude::*;
 /// Columns per transposed block: one cache line of every row.
 pub(crate) const LINE: usize = 64;
 
+thread_local! {
+    /// Each worker's column-major scratch for one strip of a block, kept from
+    /// block to block.
+    static STRIP_SCRATCH: std::cell::RefCell<Vec<u8>> = const { std::cell::RefCell::new(Vec::new()) };
+}
+
+/// Runs `f` with this thread's strip scratch (taken out while `f` runs, so a
+/// nested call gets a new one rather than a borrow error).
+pub(crate) fn with_strip_scratch<R>(f: impl FnOnce(&mut Vec<u8>) -> R) -> R {
+    let mut scratch = STRIP_SCRATCH.with_borrow_mut(std::mem::take);
+    let result = f(&mut scratch);
+    let _ = STRIP_SCRATCH.try_with(|kept| *kept.borrow_mut() = scratch);
+    result
+}
+
 /// One row group's pixels: `rows` rows of `row_len` bytes, row-major.
 #[derive(Default)]
 pub struct PixelRows {
@@ -113,17 +128,18 @@ impl PixelRows {
         blocks.into_par_iter().try_for_each(|first| {
             let width = (columns.end - first).min(LINE);
             let prepared = prepare(first, width)?;
-            let mut scratch = vec![0u8; width * strip_rows.min(rows).max(1)];
-            for start in (0..rows).step_by(strip_rows.max(1)) {
-                let strip = start..(start + strip_rows).min(rows);
-                let block = &mut scratch[..width * strip.len()];
-                fill(&prepared, first, strip.clone(), block)?;
-                // SAFETY: `self` is borrowed mutably for this whole call and not
-                // touched otherwise; each task owns one block's columns, and one
-                // task writes all its strips.
-                unsafe { writer.write_block(block, strip, first) };
-            }
-            Ok(())
+            with_strip_scratch(|scratch| {
+                for start in (0..rows).step_by(strip_rows.max(1)) {
+                    let strip = start..(start + strip_rows).min(rows);
+                    scratch.resize(width * strip.len(), 0);
+                    fill(&prepared, first, strip.clone(), scratch)?;
+                    // SAFETY: `self` is borrowed mutably for this whole call and not
+                    // touched otherwise; each task owns one block's columns, and one
+                    // task writes all its strips.
+                    unsafe { writer.write_block(scratch, strip, first) };
+                }
+                Ok(())
+            })
         })
     }
 
