@@ -162,6 +162,23 @@ pub enum Error {
         message: String,
     },
 
+    /// An image file cannot be read or decoded (not an image, truncated,
+    /// unsupported, too large, damaged).
+    #[error("{at}: {message}")]
+    BadImage {
+        /// The file and its image id.
+        at: Location,
+        /// What is wrong and what to do.
+        message: String,
+    },
+
+    /// Inputs or options that do not go together.
+    #[error("{message}")]
+    Usage {
+        /// What does not fit, and what to do.
+        message: String,
+    },
+
     /// Two rows have the same image id.
     #[error("image_id {id:?} appears twice: {first} and {second}; every image needs a unique id, so remove or rename one of them")]
     DuplicateImageId {

@@ -27,7 +27,9 @@
 #[cfg(feature = "python")]
 extern crate self as pixelprep;
 
+mod decode;
 mod error;
+mod files;
 mod geometry;
 mod image;
 mod inspect;
@@ -38,18 +40,22 @@ mod pipeline;
 #[cfg(feature = "python")]
 mod python;
 mod read;
+mod recipe;
 mod synth;
 mod write;
 
+pub use decode::DEFAULT_MAX_PIXELS;
 pub use error::{Error, Location, Result};
 pub use geometry::{Geometry, ImageShape};
+pub use image::resize::pillow::PilFilter;
 pub use inspect::inspect;
 pub use meta::{Metadata, Value};
 pub use pipeline::{
-    convert, transform, transform_batches, ConvertOptions, Images, Progress, Silent, Summary,
-    TransformOptions,
+    convert, transform, transform_batches, BadFile, ConvertOptions, Images, Progress, Silent,
+    Summary, TransformOptions,
 };
 pub use read::TableLayout;
+pub use recipe::{OutputShape, PilColor, PilRecipe, RecipeKind};
 pub use synth::{write_synthetic, write_synthetic_until, SynthOptions};
 pub use write::OutputFormat;
 
@@ -57,7 +63,7 @@ pub use write::OutputFormat;
 /// Not part of the API: they may change in any release.
 #[doc(hidden)]
 pub mod internals {
-    pub use crate::image::png::decode_gray_png;
+    pub use crate::image::png::{decode_gray_png, decode_png_8bit};
     pub use crate::image::resize::resize_linear;
     pub use crate::image::{encode_png, transform};
     pub use crate::read::{PixelRows, PixelTable};

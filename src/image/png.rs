@@ -399,6 +399,51 @@ pub fn decode_gray_png(bytes: &[u8]) -> Option<(usize, usize, Vec<u8>)> {
     Some((width, height, pixels))
 }
 
+/// Encodes a photograph-like `width x height` image of 1 (gray) or 3 (RGB)
+/// channels with the `png` crate's fast deflate and filtering: the kernel's coder
+/// above is made for mostly-zero glyphs and would store photographs.
+pub fn encode_png_photo(pixels: &[u8], width: usize, height: usize, channels: usize) -> Vec<u8> {
+    assert_eq!(
+        pixels.len(),
+        width * height * channels,
+        "pixels match the size"
+    );
+    let color = match channels {
+        1 => png::ColorType::Grayscale,
+        3 => png::ColorType::Rgb,
+        _ => panic!("{channels} channels: PNG outputs are gray or RGB"),
+    };
+    let mut out = Vec::with_capacity(pixels.len() / 2 + 64);
+    let mut encoder = png::Encoder::new(&mut out, width as u32, height as u32);
+    encoder.set_color(color);
+    encoder.set_depth(png::BitDepth::Eight);
+    encoder.set_compression(png::Compression::Fast);
+    let mut writer = encoder.write_header().expect("writing a PNG to memory");
+    writer
+        .write_image_data(pixels)
+        .expect("writing a PNG to memory");
+    writer.finish().expect("writing a PNG to memory");
+    out
+}
+
+/// Decodes an 8-bit gray or RGB PNG into (width, height, channels, pixels), for
+/// checking outputs; `None` if it is not such a PNG.
+pub fn decode_png_8bit(bytes: &[u8]) -> Option<(usize, usize, usize, Vec<u8>)> {
+    let decoder = png::Decoder::new(std::io::Cursor::new(bytes));
+    let mut reader = decoder.read_info().ok()?;
+    let info = reader.info();
+    let channels = match (info.color_type, info.bit_depth) {
+        (png::ColorType::Grayscale, png::BitDepth::Eight) => 1,
+        (png::ColorType::Rgb, png::BitDepth::Eight) => 3,
+        _ => return None,
+    };
+    let (width, height) = (info.width as usize, info.height as usize);
+    let mut pixels = vec![0; reader.output_buffer_size()?];
+    reader.next_frame(&mut pixels).ok()?;
+    pixels.truncate(width * height * channels);
+    Some((width, height, channels, pixels))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -83,39 +83,11 @@ fn value(field: &str, kind: ColumnType) -> Value {
 impl Labels {
     /// Reads `path`, keyed on its `key` column (or `image_id` when it has no `key`).
     pub fn read(path: &Path, key: &str) -> Result<Labels> {
-        let bytes = std::fs::read(path).map_err(|cause| Error::OpenInput {
-            path: path.to_path_buf(),
-            cause,
-        })?;
-        let mut reader = csv::ReaderBuilder::new()
-            .has_headers(true)
-            .from_reader(bytes.as_slice());
-        let csv_error = |e: csv::Error| {
-            let line = e.position().map(|p| p.line());
-            let message = match e.kind() {
-                csv::ErrorKind::UnequalLengths {
-                    expected_len, len, ..
-                } => format!(
-                    "has {len} fields where the header has {expected_len}; every row needs one \
-                     field per column"
-                ),
-                csv::ErrorKind::Utf8 { .. } => {
-                    "is not valid UTF-8; save the labels as UTF-8 CSV".to_string()
-                }
-                _ => format!("cannot be read as CSV ({e}); pass a comma-separated file"),
-            };
-            error(path, line, message)
-        };
-        let header: Vec<String> = reader
-            .headers()
-            .map_err(csv_error)?
-            .iter()
-            .map(str::to_string)
-            .collect();
+        let (header, records) = parse(path)?;
         let key_at = header
             .iter()
             .position(|h| h == key)
-            .or_else(|| header.iter().position(|h| h == crate::read::ID_COLUMN))
+            .or_else(|| header.iter().position(|h| h == super::ID_COLUMN))
             .ok_or_else(|| {
                 error(
                     path,
@@ -127,55 +99,130 @@ impl Labels {
                     ),
                 )
             })?;
-        if let Some(dup) = header
-            .iter()
-            .enumerate()
-            .find(|(i, h)| header[..*i].contains(h))
-        {
-            return Err(error(
-                path,
-                Some(1),
-                format!("has two columns named {:?}; rename one", dup.1),
-            ));
-        }
-        let mut records = Vec::new();
-        for record in reader.records() {
-            let record = record.map_err(csv_error)?;
-            let line = record.position().map_or(0, |p| p.line());
-            records.push((line, record));
-        }
-        let columns: Vec<usize> = (0..header.len()).filter(|&c| c != key_at).collect();
-        let types: Vec<ColumnType> = columns
-            .iter()
-            .map(|&c| column_type(records.iter().map(|(_, r)| &r[c])))
-            .collect();
-        let mut rows: HashMap<String, (u64, Vec<Value>)> = HashMap::with_capacity(records.len());
-        for (line, record) in &records {
-            let id = &record[key_at];
-            let values = columns
-                .iter()
-                .zip(&types)
-                .map(|(&c, &t)| value(&record[c], t))
-                .collect();
-            if let Some((first, _)) = rows.insert(id.to_string(), (*line, values)) {
-                return Err(error(
-                    path,
-                    Some(*line),
-                    format!(
-                        "image_id {id:?} has a second row (the first is line {first}); keep one \
-                         row per image"
-                    ),
-                ));
-            }
-        }
-        Ok(Labels {
-            path: path.to_path_buf(),
-            columns: columns.iter().map(|&c| header[c].clone()).collect(),
-            key: header[key_at].clone(),
-            rows,
-        })
+        build(path, header, records, key_at)
     }
 
+    /// Reads `path`, keyed on its first column (in file order) whose every value
+    /// is in one of `keys` (the images' relative paths, file names, ids...);
+    /// returns the labels and which of `keys` matched. `what` names the keys
+    /// for the error when no column matches.
+    pub fn read_matching(
+        path: &Path,
+        keys: &[&std::collections::HashSet<&str>],
+        what: &str,
+    ) -> Result<(Labels, usize)> {
+        let (header, records) = parse(path)?;
+        for (column, _) in header.iter().enumerate() {
+            for (kind, set) in keys.iter().enumerate() {
+                if !records.is_empty() && records.iter().all(|(_, r)| set.contains(&r[column])) {
+                    return Ok((build(path, header, records, column)?, kind));
+                }
+            }
+        }
+        Err(error(
+            path,
+            Some(1),
+            format!(
+                "has no column whose values all name images of the inputs (its columns: {}); \
+                 --labels joins image files on a column of {what}",
+                header.join(", ")
+            ),
+        ))
+    }
+}
+
+/// The header and the records of a labels CSV, each with its line.
+type Parsed = (Vec<String>, Vec<(u64, csv::StringRecord)>);
+
+fn parse(path: &Path) -> Result<Parsed> {
+    let bytes = std::fs::read(path).map_err(|cause| Error::OpenInput {
+        path: path.to_path_buf(),
+        cause,
+    })?;
+    let mut reader = csv::ReaderBuilder::new()
+        .has_headers(true)
+        .from_reader(bytes.as_slice());
+    let csv_error = |e: csv::Error| {
+        let line = e.position().map(|p| p.line());
+        let message = match e.kind() {
+            csv::ErrorKind::UnequalLengths {
+                expected_len, len, ..
+            } => format!(
+                "has {len} fields where the header has {expected_len}; every row needs one \
+                     field per column"
+            ),
+            csv::ErrorKind::Utf8 { .. } => {
+                "is not valid UTF-8; save the labels as UTF-8 CSV".to_string()
+            }
+            _ => format!("cannot be read as CSV ({e}); pass a comma-separated file"),
+        };
+        error(path, line, message)
+    };
+    let header: Vec<String> = reader
+        .headers()
+        .map_err(csv_error)?
+        .iter()
+        .map(str::to_string)
+        .collect();
+    if let Some(dup) = header
+        .iter()
+        .enumerate()
+        .find(|(i, h)| header[..*i].contains(h))
+    {
+        return Err(error(
+            path,
+            Some(1),
+            format!("has two columns named {:?}; rename one", dup.1),
+        ));
+    }
+    let mut records = Vec::new();
+    for record in reader.records() {
+        let record = record.map_err(csv_error)?;
+        let line = record.position().map_or(0, |p| p.line());
+        records.push((line, record));
+    }
+    Ok((header, records))
+}
+
+fn build(
+    path: &Path,
+    header: Vec<String>,
+    records: Vec<(u64, csv::StringRecord)>,
+    key_at: usize,
+) -> Result<Labels> {
+    let columns: Vec<usize> = (0..header.len()).filter(|&c| c != key_at).collect();
+    let types: Vec<ColumnType> = columns
+        .iter()
+        .map(|&c| column_type(records.iter().map(|(_, r)| &r[c])))
+        .collect();
+    let mut rows: HashMap<String, (u64, Vec<Value>)> = HashMap::with_capacity(records.len());
+    for (line, record) in &records {
+        let id = &record[key_at];
+        let values = columns
+            .iter()
+            .zip(&types)
+            .map(|(&c, &t)| value(&record[c], t))
+            .collect();
+        if let Some((first, _)) = rows.insert(id.to_string(), (*line, values)) {
+            return Err(error(
+                path,
+                Some(*line),
+                format!(
+                    "image_id {id:?} has a second row (the first is line {first}); keep one \
+                     row per image"
+                ),
+            ));
+        }
+    }
+    Ok(Labels {
+        path: path.to_path_buf(),
+        columns: columns.iter().map(|&c| header[c].clone()).collect(),
+        key: header[key_at].clone(),
+        rows,
+    })
+}
+
+impl Labels {
     /// The labels of each image, in the order of `ids` (unique, as checked
     /// before). `place(i)` says where image `i` is, for the error when it has no
     /// row. A row left unmatched is an error too: labels for other images mean the

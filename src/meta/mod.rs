@@ -4,6 +4,10 @@
 
 pub mod labels;
 
+/// The column that names the images of a table, and the key of a `--labels`
+/// CSV, unless another is named.
+pub const ID_COLUMN: &str = "image_id";
+
 use std::fmt::Write as _;
 
 /// One metadata value. Numbers stay numbers in the JSON.

@@ -12,6 +12,7 @@ use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Instant;
 
+mod files;
 mod readahead;
 mod transform;
 
@@ -22,10 +23,12 @@ use rayon::prelude::*;
 
 use crate::error::{Error, Location, Result};
 use crate::geometry::Geometry;
+use crate::image::resize::pillow::PilFilter;
 use crate::image::{encode_png, transform as transform_image};
 use crate::meta::labels::Labels;
 use crate::meta::{Metadata, Value};
 use crate::read::{PixelRows, PixelSource};
+use crate::recipe::{OutputShape, PilColor, RecipeKind};
 use crate::write::{image_id_problem, open_sink, Finished, Image, OutputFormat, Sink, SinkSpec};
 use readahead::Readahead;
 
@@ -69,6 +72,23 @@ pub struct ConvertOptions {
     /// panic never leaves an archive that looks complete).
     #[doc(hidden)]
     pub panic_on_image_id: Option<String>,
+    /// How each image is made: `None` for the source's own (the kernel's steps
+    /// for pixel tables, Pillow's for image files).
+    pub recipe: Option<RecipeKind>,
+    /// Output width and height for image files, when not `geometry.size` square.
+    pub output_size: Option<(usize, usize)>,
+    /// The mode image files are converted to (Pillow's recipe).
+    pub color: PilColor,
+    /// The resampling filter of Pillow's recipe.
+    pub filter: PilFilter,
+    /// A text file listing image files, one path a line, relative to its folder.
+    pub files: Option<PathBuf>,
+    /// Leave out image files that cannot be decoded, and name them in the
+    /// summary and in a CSV beside the output, instead of stopping.
+    pub skip_bad: bool,
+    /// Image files whose header declares more pixels are refused before any
+    /// pixel buffer is allocated (Pillow's `MAX_IMAGE_PIXELS` by default).
+    pub max_pixels: u64,
 }
 
 impl ConvertOptions {
@@ -93,6 +113,13 @@ impl Default for ConvertOptions {
             skip_blank: false,
             id_column: None,
             panic_on_image_id: None,
+            recipe: None,
+            output_size: None,
+            color: PilColor::Rgb,
+            filter: PilFilter::Bicubic,
+            files: None,
+            skip_bad: false,
+            max_pixels: crate::decode::DEFAULT_MAX_PIXELS,
         }
     }
 }
@@ -119,6 +146,27 @@ pub struct Summary {
     pub std: f64,
     /// The paths written: the archive, the folder, each shard, the array and its CSV.
     pub outputs: Vec<PathBuf>,
+    /// Mean of each channel (R, G, B; one value for gray), 0..255 scale.
+    pub channel_mean: Vec<f64>,
+    /// Standard deviation (population) of each channel, 0..255 scale.
+    pub channel_std: Vec<f64>,
+    /// Files in input folders without an image extension, passed over.
+    pub ignored: u64,
+    /// Image files left out as bad (with `skip_bad`), in input order.
+    pub bad: Vec<BadFile>,
+}
+
+/// An image file left out, and why.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BadFile {
+    /// The file.
+    pub path: PathBuf,
+    /// Its image id.
+    pub id: String,
+    /// The kind of problem: `not an image`, `truncated`, `unsupported`, `too large`, `damaged`.
+    pub problem: String,
+    /// What is wrong, in words.
+    pub reason: String,
 }
 
 /// Exact sums over the pixels of written images, the same whatever the thread
@@ -138,6 +186,22 @@ impl PixelSums {
             sum,
             squares: u128::from(squares),
         }
+    }
+
+    /// The sums of each channel of `channels` interleaved samples.
+    fn of_channels(image: &[u8], channels: usize) -> Vec<Self> {
+        if channels == 1 {
+            return vec![Self::of(image)];
+        }
+        let mut sums = vec![PixelSums::default(); channels];
+        for pixel in image.chunks_exact(channels) {
+            for (s, &v) in sums.iter_mut().zip(pixel) {
+                s.pixels += 1;
+                s.sum += u64::from(v);
+                s.squares += u128::from(u32::from(v) * u32::from(v));
+            }
+        }
+        sums
     }
 
     fn add(&mut self, other: PixelSums) {
@@ -487,7 +551,21 @@ struct Counts {
     images: u64,
     blanks: u64,
     skipped: u64,
-    sums: PixelSums,
+    /// Of the written images' pixels, one per channel.
+    sums: Vec<PixelSums>,
+    /// Files left out with `skip_bad`, and why.
+    bad: Vec<BadFile>,
+}
+
+impl Counts {
+    fn add_sums(&mut self, sums: &[PixelSums]) {
+        if self.sums.len() < sums.len() {
+            self.sums.resize(sums.len(), PixelSums::default());
+        }
+        for (total, s) in self.sums.iter_mut().zip(sums) {
+            total.add(*s);
+        }
+    }
 }
 
 /// What the writer gets of one image.
@@ -595,6 +673,105 @@ fn panic_message(payload: &(dyn std::any::Any + Send)) -> String {
         .unwrap_or_else(|| "unknown panic".into())
 }
 
+/// Runs `produce`, which makes every image and hands each batch in order to
+/// its `deliver` callback, and writes the batches into `sink`: on this thread
+/// when `threads` is 1, else on a writer thread of its own. A failure, a panic or
+/// an interruption leaves nothing under a final name (a folder filled in place
+/// keeps what it has, and the error says how many).
+fn drive(
+    sink: Box<dyn Sink>,
+    threads: usize,
+    output: &Path,
+    progress: &dyn Progress,
+    produce: &mut dyn FnMut(&mut dyn FnMut(Batch) -> bool) -> Result<Counts>,
+) -> Result<(Counts, Finished)> {
+    let keeps_partial = sink.keeps_partial_output();
+    let (produced, written) = if threads <= 1 {
+        // Serial: this thread writes each batch once it is made, so one thread
+        // works at a time, the writing included.
+        let mut sink = Some(sink);
+        let mut failure = None;
+        let produced = catch_unwind(AssertUnwindSafe(|| {
+            produce(&mut |batch| {
+                let sink = sink.as_mut().expect("the sink is kept until the end");
+                match write_batch(sink.as_mut(), batch, progress) {
+                    Ok(()) => true,
+                    Err(e) => {
+                        failure = Some(e);
+                        false
+                    }
+                }
+            })
+        }));
+        let sink = sink.take().expect("the sink is kept until the end");
+        let written = match failure {
+            Some(e) => Err((e, sink.written())),
+            None if matches!(produced, Ok(Ok(_))) => {
+                let written = sink.written();
+                sink.finish().map_err(|e| (e, written))
+            }
+            None => abandon(sink),
+        };
+        (produced, Ok(written))
+    } else {
+        let (sender, receiver) = bounded::<ToWriter>(BATCHES_IN_FLIGHT);
+        std::thread::scope(|scope| {
+            let writer = scope.spawn(move || write_all(sink, receiver, progress));
+            let produced = catch_unwind(AssertUnwindSafe(|| {
+                let counts = produce(&mut |batch| sender.send(ToWriter::Batch(batch)).is_ok())?;
+                let _ = sender.send(ToWriter::Done);
+                Ok(counts)
+            }));
+            drop(sender);
+            (produced, writer.join())
+        })
+    };
+    let written = match written {
+        Ok(w) => w,
+        Err(payload) => {
+            return Err(Error::WorkerPanic {
+                message: format!("writer: {}", panic_message(&*payload)),
+                written: None,
+            })
+        }
+    };
+    // After a failure the writer has discarded a zip, or left a folder's files:
+    // say how many of those.
+    let written_to_folder = match &written {
+        Err((_, n)) if keeps_partial => Some(*n),
+        _ => None,
+    };
+    let counts = match produced {
+        Ok(Ok(counts)) => counts,
+        Ok(Err(e)) => {
+            return Err(match (e, written_to_folder) {
+                (Error::Interrupted { path, .. }, Some(n)) => Error::Interrupted {
+                    path,
+                    written: Some(n),
+                },
+                (e, Some(n)) => Error::PartialOutput {
+                    cause: Box::new(e),
+                    path: output.to_path_buf(),
+                    written: n,
+                },
+                (e, None) => e,
+            });
+        }
+        Err(payload) => {
+            return Err(Error::WorkerPanic {
+                message: panic_message(&*payload),
+                written: written_to_folder,
+            })
+        }
+    };
+    let finished = written.map_err(|(source, _)| Error::WriteOutput {
+        path: output.to_path_buf(),
+        written: written_to_folder,
+        cause: source,
+    })?;
+    Ok((counts, finished))
+}
+
 /// Converts the inputs into the output archive. `cancel` is polled between batches
 /// (Ctrl-C); when set, the run stops and removes its partial archive.
 pub fn convert(
@@ -603,6 +780,16 @@ pub fn convert(
     cancel: &AtomicBool,
 ) -> Result<Summary> {
     let started = Instant::now();
+    if files::wants_image_files(options)? {
+        return files::convert_files(options, progress, cancel, started);
+    }
+    if options.recipe == Some(RecipeKind::Pil) {
+        return Err(Error::Usage {
+            message: "--recipe pil makes images from image files (folders, photos, --files \
+                      lists); pixel tables are made by the kernel's steps (--recipe kernel)"
+                .into(),
+        });
+    }
     let mut inputs = open_inputs(options, progress)?;
     // Every row group in conversion order, each read ahead while the one before it
     // is turned into images.
@@ -627,7 +814,7 @@ pub fn convert(
         format,
         force: options.force,
         shard_size: options.shard_size,
-        size: options.geometry.size,
+        shape: OutputShape::square_gray(options.geometry.size),
         metadata: std::sync::Arc::new(metadata),
     })?;
     let holds_png = format.holds_png();
@@ -638,7 +825,6 @@ pub fn convert(
     } else {
         sink.place()
     };
-    let keeps_partial = sink.keeps_partial_output();
     let output = options.output.clone();
     progress.start(total);
 
@@ -740,7 +926,7 @@ pub fn convert(
                         .filter(|m| matches!(m.0 .2, Payload::Skipped))
                         .count() as u64;
                     for m in &made {
-                        counts.sums.add(m.2);
+                        counts.add_sums(&[m.2]);
                     }
                     let batch = made.into_iter().map(|m| m.0).collect();
                     if !deliver(batch) {
@@ -754,102 +940,39 @@ pub fn convert(
         Ok(counts)
     };
 
-    let (produced, written) = if options.threads <= 1 {
-        // Serial: this thread writes each batch once it is made, so one thread
-        // works at a time, the writing included.
-        let mut sink = Some(sink);
-        let mut failure = None;
-        let produced = catch_unwind(AssertUnwindSafe(|| {
-            produce(&mut |batch| {
-                let sink = sink.as_mut().expect("the sink is kept until the end");
-                match write_batch(sink.as_mut(), batch, progress) {
-                    Ok(()) => true,
-                    Err(e) => {
-                        failure = Some(e);
-                        false
-                    }
-                }
-            })
-        }));
-        let sink = sink.take().expect("the sink is kept until the end");
-        let written = match failure {
-            Some(e) => Err((e, sink.written())),
-            None if matches!(produced, Ok(Ok(_))) => {
-                let written = sink.written();
-                sink.finish().map_err(|e| (e, written))
-            }
-            None => abandon(sink),
-        };
-        (produced, Ok(written))
-    } else {
-        let (sender, receiver) = bounded::<ToWriter>(BATCHES_IN_FLIGHT);
-        std::thread::scope(|scope| {
-            let writer = scope.spawn(move || write_all(sink, receiver, progress));
-            let produced = catch_unwind(AssertUnwindSafe(|| {
-                let counts = produce(&mut |batch| sender.send(ToWriter::Batch(batch)).is_ok())?;
-                let _ = sender.send(ToWriter::Done);
-                Ok(counts)
-            }));
-            drop(sender);
-            (produced, writer.join())
-        })
-    };
-    let written = match written {
-        Ok(w) => w,
-        Err(payload) => {
-            return Err(Error::WorkerPanic {
-                message: format!("writer: {}", panic_message(&*payload)),
-                written: None,
-            })
-        }
-    };
-    // After a failure the writer has discarded a zip, or left a folder's files:
-    // say how many of those.
-    let written_to_folder = match &written {
-        Err((_, n)) if keeps_partial => Some(*n),
-        _ => None,
-    };
-    let counts = match produced {
-        Ok(Ok(counts)) => counts,
-        Ok(Err(e)) => {
-            return Err(match (e, written_to_folder) {
-                (Error::Interrupted { path, .. }, Some(n)) => Error::Interrupted {
-                    path,
-                    written: Some(n),
-                },
-                (e, Some(n)) => Error::PartialOutput {
-                    cause: Box::new(e),
-                    path: output.clone(),
-                    written: n,
-                },
-                (e, None) => e,
-            });
-        }
-        Err(payload) => {
-            return Err(Error::WorkerPanic {
-                message: panic_message(&*payload),
-                written: written_to_folder,
-            })
-        }
-    };
-    let finished = written.map_err(|(source, _)| Error::WriteOutput {
-        path: output.clone(),
-        written: written_to_folder,
-        cause: source,
-    })?;
-    let elapsed = started.elapsed();
-    let (mean, std) = counts.sums.mean_and_std();
-    Ok(Summary {
-        files: inputs.len(),
+    let (counts, finished) = drive(sink, options.threads, &output, progress, &mut produce)?;
+    Ok(summary(inputs.len(), 0, counts, finished, started))
+}
+
+/// The summary of a finished run.
+fn summary(
+    files: usize,
+    ignored: u64,
+    counts: Counts,
+    finished: Finished,
+    started: Instant,
+) -> Summary {
+    let mut all = PixelSums::default();
+    for s in &counts.sums {
+        all.add(*s);
+    }
+    let (mean, std) = all.mean_and_std();
+    let (channel_mean, channel_std) = counts.sums.iter().map(PixelSums::mean_and_std).unzip();
+    Summary {
+        files,
         images: counts.images,
         blanks: counts.blanks,
         skipped: counts.skipped,
         output_bytes: finished.bytes,
-        seconds: elapsed.as_secs_f64(),
+        seconds: started.elapsed().as_secs_f64(),
         mean,
         std,
         outputs: finished.paths,
-    })
+        channel_mean,
+        channel_std,
+        ignored,
+        bad: counts.bad,
+    }
 }
 
 #[cfg(test)]

@@ -10,8 +10,7 @@ use crate::geometry::ImageShape;
 /// The name pandas gives a stored index; it is not a pixel column.
 pub(crate) const PANDAS_INDEX_PREFIX: &str = "__index_level_";
 
-/// The id column's name in the competition files.
-pub const ID_COLUMN: &str = "image_id";
+pub use crate::meta::ID_COLUMN;
 
 pub(crate) fn is_integer(descr: &ColumnDescPtr) -> bool {
     matches!(

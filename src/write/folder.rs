@@ -178,15 +178,21 @@ impl FolderSink {
     /// Writes `data` as `name` in the folder, under a temporary name first, so a
     /// killed run never leaves a truncated file under a real name.
     fn put(&self, name: &str, data: &[u8]) -> io::Result<()> {
+        let target = self.dir.join(name);
+        // An id with a path (`cat/0001`) goes into its sub-folder.
+        let folder = target.parent().unwrap_or(&self.dir);
+        if folder != self.dir {
+            std::fs::create_dir_all(folder)?;
+        }
         let mut temp = tempfile::Builder::new()
             .prefix(".pixelprep.")
             .suffix(".partial")
             .permissions(ordinary_file_permissions())
-            .tempfile_in(&self.dir)?;
+            .tempfile_in(folder)?;
         // Through the `File`: `NamedTempFile`'s own errors name the temporary path,
         // which is gone by the time the error is shown.
         temp.as_file_mut().write_all(data)?;
-        temp.persist(self.dir.join(name)).map_err(|e| e.error)?;
+        temp.persist(target).map_err(|e| e.error)?;
         Ok(())
     }
 }

@@ -29,6 +29,25 @@ pub fn image_id_problem(id: &str) -> Option<String> {
     ))
 }
 
+/// Why an id made from an image file's relative path (`cat/0001`) cannot name
+/// an output file; `None` if it can. Each part between the slashes follows the
+/// rules of [`image_id_problem`], so the file lands inside the output.
+pub fn path_id_problem(id: &str) -> Option<String> {
+    if id.is_empty() || id.starts_with('/') || id.ends_with('/') || id.contains("//") {
+        return Some(format!(
+            "{id:?} is not a relative path of named parts: it cannot name an output file"
+        ));
+    }
+    id.split('/').find_map(|part| {
+        let problem = if part == "." || part == ".." {
+            Some(format!("has a {part:?} part"))
+        } else {
+            image_id_problem(part).map(|p| p.replace("; fix the image_id column", ""))
+        };
+        problem.map(|p| format!("part {part:?} of {id:?} {p}; rename the file or folder"))
+    })
+}
+
 /// The file or entry name of an image: `<image_id>.png`.
 pub fn entry_name(image_id: &str) -> String {
     format!("{image_id}.png")
@@ -63,5 +82,17 @@ mod tests {
             assert!(image_id_problem(id).is_some(), "{id:?}");
         }
         assert_eq!(image_id_problem(&"a".repeat(MAX_IMAGE_ID_BYTES)), None);
+    }
+
+    #[test]
+    fn path_ids_keep_every_part_inside() {
+        for id in ["cat/0001", "a/b/c", "x"] {
+            assert_eq!(path_id_problem(id), None, "{id}");
+        }
+        for id in [
+            "", "/etc/x", "a//b", "a/../b", "../x", "a/", "a\\b", "a/b\nc", "./a",
+        ] {
+            assert!(path_id_problem(id).is_some(), "{id:?}");
+        }
     }
 }

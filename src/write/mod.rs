@@ -21,11 +21,12 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 pub use folder::FolderSink;
-pub use ids::{entry_name, image_id_problem};
+pub use ids::{entry_name, image_id_problem, path_id_problem};
 pub use zip::ZipSink;
 
 use crate::error::{Error, Result};
 use crate::meta::Metadata;
+use crate::recipe::OutputShape;
 
 /// The kinds of output.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -95,12 +96,14 @@ impl OutputFormat {
         match self {
             // WebDataset splits a member name at the first dot of its base name:
             // `a.b.png` would be sample `a` with a field `b.png`.
-            OutputFormat::Tar if id.contains('.') => Some(
-                "contains a dot, and WebDataset takes the part before the first dot as the \
+            OutputFormat::Tar if id.rsplit('/').next().is_some_and(|name| name.contains('.')) => {
+                Some(
+                    "contains a dot, and WebDataset takes the part before the first dot as the \
                  sample key, so its image and labels would be split; rename the ids, or \
                  choose another output format"
-                    .to_string(),
-            ),
+                        .to_string(),
+                )
+            }
             OutputFormat::Lmdb if lmdb::RESERVED_KEYS.contains(&id) => Some(format!(
                 "is one of the keys the LMDB store keeps for itself ({}); rename it",
                 lmdb::RESERVED_KEYS.join(", ")
@@ -187,8 +190,8 @@ pub struct SinkSpec {
     pub force: bool,
     /// Images per tar shard.
     pub shard_size: u64,
-    /// Side of the square images.
-    pub size: usize,
+    /// The shape of every image.
+    pub shape: OutputShape,
     /// The labels of every image, by row.
     pub metadata: Arc<Metadata>,
 }

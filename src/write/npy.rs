@@ -1,4 +1,4 @@
-//! One C-order `(N, size, size)` uint8 NumPy array (`.npy` format 1.0), written
+//! One C-order `(N, H, W)` (gray) or `(N, H, W, 3)` (RGB) uint8 NumPy array (`.npy` format 1.0), written
 //! as a stream: images are appended as they come and the header, which holds N,
 //! is written again at the end (it has room for any N). Beside it,
 //! `<name>.metadata.csv`: `image_id` and the labels, a row per array row.
@@ -12,15 +12,21 @@ use super::staged::{check_target, persist_all, Staged};
 use super::{write_error, Finished, Image, Place, Sink, SinkSpec};
 use crate::error::Result;
 use crate::meta::{Metadata, MetadataCsv};
+use crate::recipe::OutputShape;
 
 /// Header bytes, magic to newline: a multiple of 64 (as NumPy aligns it) with
 /// room for a 20-digit N.
 const HEADER_LEN: usize = 128;
 
-/// The `.npy` 1.0 header of an `(n, size, size)` uint8 array.
-fn header(n: u64, size: usize) -> Vec<u8> {
-    let dict =
-        format!("{{'descr': '|u1', 'fortran_order': False, 'shape': ({n}, {size}, {size}), }}");
+/// The `.npy` 1.0 header of an `(n, height, width)` uint8 array, or `(n,
+/// height, width, channels)` for colour images.
+fn header(n: u64, shape: OutputShape) -> Vec<u8> {
+    let (h, w) = (shape.height, shape.width);
+    let dims = match shape.channels {
+        1 => format!("({n}, {h}, {w})"),
+        c => format!("({n}, {h}, {w}, {c})"),
+    };
+    let dict = format!("{{'descr': '|u1', 'fortran_order': False, 'shape': {dims}, }}");
     let mut out = Vec::with_capacity(HEADER_LEN);
     out.extend_from_slice(b"\x93NUMPY\x01\x00");
     out.extend_from_slice(&((HEADER_LEN - 10) as u16).to_le_bytes());
@@ -56,7 +62,7 @@ impl Place for Placer {
 /// The array and its CSV, both under temporary names until the end.
 pub struct NpySink {
     force: bool,
-    size: usize,
+    shape: OutputShape,
     array: Staged,
     /// Written to directly, a batch per `writev`: the pixels are 7 times the
     /// PNGs' bytes, and a buffer would copy each of them once more.
@@ -78,11 +84,11 @@ impl NpySink {
             .file()
             .try_clone()
             .map_err(|e| write_error(&spec.path, e))?;
-        file.write_all(&header(0, spec.size))
+        file.write_all(&header(0, spec.shape))
             .map_err(|e| write_error(&spec.path, e))?;
         Ok(NpySink {
             force: spec.force,
-            size: spec.size,
+            shape: spec.shape,
             array,
             file,
             csv_target,
@@ -126,7 +132,7 @@ impl Sink for NpySink {
     fn finish(self: Box<Self>) -> io::Result<Finished> {
         let NpySink {
             force,
-            size,
+            shape,
             array,
             mut file,
             csv_target,
@@ -135,7 +141,7 @@ impl Sink for NpySink {
             ..
         } = *self;
         file.seek(SeekFrom::Start(0))?;
-        file.write_all(&header(written, size))?;
+        file.write_all(&header(written, shape))?;
         let bytes = file.metadata()?.len();
         drop(file);
         let csv = Staged::create(&csv_target)?;
@@ -156,7 +162,7 @@ impl Sink for NpySink {
         let file = self.file.try_clone().ok()?;
         Some(Arc::new(Placer {
             file,
-            image_len: (self.size * self.size) as u64,
+            image_len: self.shape.bytes() as u64,
         }))
     }
 }
@@ -168,7 +174,7 @@ mod tests {
     #[test]
     fn the_header_is_aligned_and_holds_any_count() {
         for n in [0, 7, u64::MAX] {
-            let h = header(n, 128);
+            let h = header(n, OutputShape::square_gray(128));
             assert_eq!(h.len(), HEADER_LEN);
             assert_eq!(&h[..8], b"\x93NUMPY\x01\x00");
             assert_eq!(u16::from_le_bytes([h[8], h[9]]) as usize + 10, HEADER_LEN);
@@ -178,6 +184,12 @@ mod tests {
             )));
             assert!(text.ends_with(" \n"));
         }
+        let rgb = OutputShape {
+            height: 24,
+            width: 40,
+            channels: 3,
+        };
+        assert!(String::from_utf8_lossy(&header(5, rgb)).contains("'shape': (5, 24, 40, 3)"));
         assert_eq!(
             sidecar_path(Path::new("out/train.npy")),
             Path::new("out/train.metadata.csv")

@@ -7,7 +7,10 @@ use clap::{Args, Parser, Subcommand};
 
 use super::bench::BenchOptions;
 use super::progress::{ProgressChoice, DEFAULT_LINE_INTERVAL};
-use pixelprep::{ConvertOptions, Geometry, ImageShape, OutputFormat, SynthOptions};
+use pixelprep::{
+    ConvertOptions, Geometry, ImageShape, OutputFormat, PilColor, PilFilter, RecipeKind,
+    SynthOptions, DEFAULT_MAX_PIXELS,
+};
 
 const EXAMPLES: &str = "\
 Examples:
@@ -198,9 +201,42 @@ impl InspectArgs {
 
 #[derive(Debug, Args)]
 pub struct ConvertArgs {
-    /// Pixel tables (Parquet, Feather / Arrow IPC), processed in the order given.
-    #[arg(required = true, value_name = "INPUT")]
+    /// Pixel tables (Parquet, Feather / Arrow IPC), or image files: folders
+    /// (walked recursively, sorted by relative path; hidden files skipped) and
+    /// single photos (JPEG, PNG, WebP, BMP, GIF, TIFF). In the order given.
+    #[arg(required_unless_present = "files", value_name = "INPUT")]
     pub inputs: Vec<PathBuf>,
+
+    /// A text file listing image files, one path a line, relative to the list's
+    /// folder; the list's order is kept and each id is the path without extension.
+    #[arg(long, value_name = "LIST")]
+    pub files: Option<PathBuf>,
+
+    /// How each image is made: `kernel` (pixel tables: the reference kernel's
+    /// steps) or `pil` (image files: Image.open(p).convert(MODE).resize((W, H),
+    /// FILTER), pixel for pixel) [default: the one of the inputs' kind].
+    #[arg(long, value_enum, value_name = "RECIPE")]
+    pub recipe: Option<RecipeArg>,
+
+    /// The mode image files are converted to: rgb (convert("RGB")) or gray
+    /// (convert("L")).
+    #[arg(long, value_enum, value_name = "MODE", default_value_t = ColorArg::Rgb)]
+    pub color: ColorArg,
+
+    /// Pillow's resampling filter for image files.
+    #[arg(long, value_enum, value_name = "FILTER", default_value_t = FilterArg::Bicubic)]
+    pub filter: FilterArg,
+
+    /// Leave out image files that cannot be decoded (not an image, truncated,
+    /// unsupported, too large, damaged) and go on; they are named in the summary,
+    /// in --json and in OUT's <name>.bad.csv. Without it the first stops the run.
+    #[arg(long)]
+    pub skip_bad: bool,
+
+    /// Refuse image files whose header declares more pixels (before decoding
+    /// them) [default: Pillow's limit, 178956970].
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..))]
+    pub max_pixels: Option<u64>,
 
     /// Output, its format told by the extension: train.zip (zip of PNGs),
     /// shards/train-%06d.tar (WebDataset shards; train.tar: one tar), train.npy
@@ -303,13 +339,43 @@ pub struct GeometryArgs {
     #[arg(long, default_value_t = 236, value_parser = clap::value_parser!(u32).range(1..=65535))]
     pub width: u32,
 
-    /// Side of the square output images, in pixels.
-    #[arg(long, default_value_t = 128, value_parser = clap::value_parser!(u32).range(1..=8192))]
-    pub size: u32,
+    /// Output size in pixels: a side (128, square) or WIDTHxHEIGHT (64x48, image
+    /// files only).
+    #[arg(long, default_value = "128", value_name = "S|WxH", value_parser = parse_size)]
+    pub size: OutputSize,
 
     /// Padding added around the crop before resizing, in pixels.
     #[arg(long, default_value_t = 16, value_parser = clap::value_parser!(u32).range(0..=8192))]
     pub pad: u32,
+}
+
+/// `--size`: width and height.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct OutputSize {
+    pub width: u32,
+    pub height: u32,
+}
+
+fn parse_size(text: &str) -> Result<OutputSize, String> {
+    let side = |t: &str| match t.trim().parse::<u32>() {
+        Ok(v) if (1..=8192).contains(&v) => Ok(v),
+        _ => Err(format!(
+            "{text:?} is not a size: give a side from 1 to 8192 (64) or WIDTHxHEIGHT (64x48)"
+        )),
+    };
+    match text.split_once(['x', 'X']) {
+        Some((w, h)) => Ok(OutputSize {
+            width: side(w)?,
+            height: side(h)?,
+        }),
+        None => {
+            let s = side(text)?;
+            Ok(OutputSize {
+                width: s,
+                height: s,
+            })
+        }
+    }
 }
 
 impl GeometryArgs {
@@ -317,7 +383,7 @@ impl GeometryArgs {
         Geometry {
             height: self.height as usize,
             width: self.width as usize,
-            size: self.size as usize,
+            size: self.size.width as usize,
             pad: self.pad as usize,
         }
     }
@@ -326,6 +392,54 @@ impl GeometryArgs {
 /// All cores, as the default thread count.
 pub fn default_threads() -> usize {
     std::thread::available_parallelism().map_or(1, |n| n.get())
+}
+
+/// `--recipe`'s values.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum RecipeArg {
+    /// The reference Kaggle kernel's steps (pixel tables).
+    Kernel,
+    /// Pillow's convert and resize (image files).
+    Pil,
+}
+
+/// `--color`'s values.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum ColorArg {
+    /// convert("RGB"): (H, W, 3) images.
+    Rgb,
+    /// convert("L"): (H, W) gray images.
+    Gray,
+}
+
+/// `--filter`'s values: Pillow's resampling filters.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum FilterArg {
+    /// Image.BICUBIC, Pillow's default.
+    Bicubic,
+    /// Image.BILINEAR.
+    Bilinear,
+    /// Image.LANCZOS.
+    Lanczos,
+    /// Image.BOX.
+    Box,
+    /// Image.HAMMING.
+    Hamming,
+    /// Image.NEAREST.
+    Nearest,
+}
+
+impl FilterArg {
+    fn to_filter(self) -> PilFilter {
+        match self {
+            FilterArg::Bicubic => PilFilter::Bicubic,
+            FilterArg::Bilinear => PilFilter::Bilinear,
+            FilterArg::Lanczos => PilFilter::Lanczos,
+            FilterArg::Box => PilFilter::Box,
+            FilterArg::Hamming => PilFilter::Hamming,
+            FilterArg::Nearest => PilFilter::Nearest,
+        }
+    }
 }
 
 /// `--format`'s values.
@@ -380,7 +494,28 @@ impl ConvertArgs {
                 self.output.display()
             ));
         }
+        let size = self.geometry.size;
+        let square = size.width == size.height;
+        if !square && self.recipe == Some(RecipeArg::Kernel) {
+            return Err(format!(
+                "--size {}x{}: the kernel's images are square; give one side (--size {})",
+                size.width, size.height, size.width
+            ));
+        }
         Ok(ConvertOptions {
+            recipe: self.recipe.map(|r| match r {
+                RecipeArg::Kernel => RecipeKind::Kernel,
+                RecipeArg::Pil => RecipeKind::Pil,
+            }),
+            output_size: Some((size.width as usize, size.height as usize)),
+            color: match self.color {
+                ColorArg::Rgb => PilColor::Rgb,
+                ColorArg::Gray => PilColor::Gray,
+            },
+            filter: self.filter.to_filter(),
+            files: self.files.clone(),
+            skip_bad: self.skip_bad,
+            max_pixels: self.max_pixels.unwrap_or(DEFAULT_MAX_PIXELS),
             inputs: self.inputs.clone(),
             output: self.output.clone(),
             format: self.format.map(FormatArg::to_format),

@@ -1,0 +1,80 @@
+//! GIF with the `gif` crate: the first frame, as Pillow loads it. The frame's
+//! indices are looked up in its local palette, else the global one (indices past
+//! the palette read Pillow's default gray ramp); pixels of the logical screen
+//! outside the frame are the transparent index where there is one, else index 0.
+
+use std::io::Cursor;
+
+use super::{check_size, DecodeError, Decoded, Format, Header, Layout, Problem};
+
+fn options() -> gif::DecodeOptions {
+    let mut options = gif::DecodeOptions::new();
+    options.set_color_output(gif::ColorOutput::Indexed);
+    // The pixel limit is ours, checked on the screen size.
+    options.set_memory_limit(gif::MemoryLimit::Unlimited);
+    options
+}
+
+fn error(e: gif::DecodingError) -> DecodeError {
+    DecodeError::from_decoder(Format::Gif, e)
+}
+
+pub(super) fn header(bytes: &[u8]) -> Result<Header, DecodeError> {
+    let decoder = options().read_info(Cursor::new(bytes)).map_err(error)?;
+    Ok(Header {
+        format: Format::Gif,
+        width: decoder.width() as usize,
+        height: decoder.height() as usize,
+        mode: "P",
+    })
+}
+
+pub(super) fn decode(bytes: &[u8], max_pixels: u64) -> Result<Decoded, DecodeError> {
+    let mut decoder = options().read_info(Cursor::new(bytes)).map_err(error)?;
+    let (width, height) = (decoder.width() as usize, decoder.height() as usize);
+    check_size(Format::Gif, width, height, max_pixels)?;
+    let global: Option<Vec<u8>> = decoder.global_palette().map(<[u8]>::to_vec);
+    let frame = decoder
+        .read_next_frame()
+        .map_err(error)?
+        .ok_or_else(|| DecodeError::new(Problem::Damaged, "GIF file holds no frame"))?;
+    let palette = frame
+        .palette
+        .as_deref()
+        .or(global.as_deref())
+        .unwrap_or(&[]);
+    let colour = |index: u8| -> [u8; 3] {
+        let at = index as usize * 3;
+        match palette.get(at..at + 3) {
+            Some(rgb) => [rgb[0], rgb[1], rgb[2]],
+            None => [index; 3],
+        }
+    };
+    let fill = colour(frame.transparent.unwrap_or(0));
+    let mut pixels = Vec::with_capacity(width * height * 3);
+    for _ in 0..width * height {
+        pixels.extend_from_slice(&fill);
+    }
+    let (left, top) = (frame.left as usize, frame.top as usize);
+    let frame_width = frame.width as usize;
+    for (y, row) in frame.buffer.chunks_exact(frame_width.max(1)).enumerate() {
+        let y = top + y;
+        if y >= height {
+            break;
+        }
+        for (x, &index) in row.iter().enumerate() {
+            let x = left + x;
+            if x >= width {
+                break;
+            }
+            let at = (y * width + x) * 3;
+            pixels[at..at + 3].copy_from_slice(&colour(index));
+        }
+    }
+    Ok(Decoded {
+        width,
+        height,
+        layout: Layout::Rgb,
+        pixels,
+    })
+}

@@ -1,0 +1,151 @@
+//! JPEG through libjpeg-turbo itself (TurboJPEG 3, built from source by the
+//! `turbojpeg` crate), with its defaults: the ISLOW IDCT and fancy upsampling,
+//! what Pillow and OpenCV decode with. Pure-Rust decoders differ from it on up to
+//! a quarter of the samples. Gray files stay gray, CMYK and YCCK files are read as
+//! CMYK and inverted (Pillow's `CMYK;I`, which it applies to every four-component
+//! JPEG), everything else is RGB.
+
+use std::cell::RefCell;
+use std::ffi::CStr;
+
+use turbojpeg::raw;
+
+use super::{check_size, DecodeError, Decoded, Format, Header, Layout, Problem};
+
+/// A TurboJPEG decompressor, one per thread: making one per image costs an
+/// allocation of its tables each time.
+struct Handle(raw::tjhandle);
+
+impl Drop for Handle {
+    fn drop(&mut self) {
+        // SAFETY: the handle came from tj3Init and is destroyed once.
+        unsafe { raw::tj3Destroy(self.0) }
+    }
+}
+
+thread_local! {
+    static DECOMPRESSOR: RefCell<Option<Handle>> = const { RefCell::new(None) };
+}
+
+fn with_handle<T>(
+    work: impl FnOnce(raw::tjhandle) -> Result<T, DecodeError>,
+) -> Result<T, DecodeError> {
+    DECOMPRESSOR.with_borrow_mut(|slot| {
+        if slot.is_none() {
+            // SAFETY: tj3Init has no preconditions; null is its failure.
+            let handle = unsafe { raw::tj3Init(raw::TJINIT_TJINIT_DECOMPRESS as i32) };
+            if handle.is_null() {
+                return Err(DecodeError::new(
+                    Problem::Damaged,
+                    "libjpeg-turbo could not start a decompressor (out of memory?)",
+                ));
+            }
+            *slot = Some(Handle(handle));
+        }
+        work(slot.as_ref().expect("made above").0)
+    })
+}
+
+fn message(handle: raw::tjhandle) -> String {
+    // SAFETY: tj3GetErrorStr returns a NUL-terminated string owned by the handle.
+    unsafe { CStr::from_ptr(raw::tj3GetErrorStr(handle)) }
+        .to_string_lossy()
+        .into_owned()
+}
+
+/// The header as TurboJPEG reads it: size and colour space.
+fn read_header(handle: raw::tjhandle, bytes: &[u8]) -> Result<(usize, usize, u32), DecodeError> {
+    // SAFETY: `bytes` is readable for its length; the handle is a decompressor.
+    let status =
+        unsafe { raw::tj3DecompressHeader(handle, bytes.as_ptr(), bytes.len() as raw::size_t) };
+    if status != 0 {
+        return Err(DecodeError::from_decoder(Format::Jpeg, message(handle)));
+    }
+    // SAFETY: reading parameters of a handle whose header was just read.
+    let (width, height, colorspace, precision) = unsafe {
+        (
+            raw::tj3Get(handle, raw::TJPARAM_TJPARAM_JPEGWIDTH as i32),
+            raw::tj3Get(handle, raw::TJPARAM_TJPARAM_JPEGHEIGHT as i32),
+            raw::tj3Get(handle, raw::TJPARAM_TJPARAM_COLORSPACE as i32),
+            raw::tj3Get(handle, raw::TJPARAM_TJPARAM_PRECISION as i32),
+        )
+    };
+    if precision != 8 {
+        return Err(DecodeError::new(
+            Problem::Unsupported,
+            format!("a {precision}-bit JPEG (Pillow reads 8-bit JPEGs only)"),
+        ));
+    }
+    Ok((
+        width.max(0) as usize,
+        height.max(0) as usize,
+        colorspace as u32,
+    ))
+}
+
+fn mode(colorspace: u32) -> &'static str {
+    match colorspace {
+        raw::TJCS_TJCS_GRAY => "L",
+        raw::TJCS_TJCS_CMYK | raw::TJCS_TJCS_YCCK => "CMYK",
+        _ => "RGB",
+    }
+}
+
+pub(super) fn header(bytes: &[u8]) -> Result<Header, DecodeError> {
+    with_handle(|handle| {
+        let (width, height, colorspace) = read_header(handle, bytes)?;
+        Ok(Header {
+            format: Format::Jpeg,
+            width,
+            height,
+            mode: mode(colorspace),
+        })
+    })
+}
+
+pub(super) fn decode(bytes: &[u8], max_pixels: u64) -> Result<Decoded, DecodeError> {
+    with_handle(|handle| {
+        let (width, height, colorspace) = read_header(handle, bytes)?;
+        check_size(Format::Jpeg, width, height, max_pixels)?;
+        let (pixel_format, layout) = match colorspace {
+            raw::TJCS_TJCS_GRAY => (raw::TJPF_TJPF_GRAY, Layout::L),
+            raw::TJCS_TJCS_CMYK | raw::TJCS_TJCS_YCCK => (raw::TJPF_TJPF_CMYK, Layout::Cmyk),
+            _ => (raw::TJPF_TJPF_RGB, Layout::Rgb),
+        };
+        let mut pixels = vec![0u8; width * height * layout.channels()];
+        // SAFETY: `pixels` holds height rows of width * channels bytes (pitch 0
+        // means exactly that); `bytes` is readable for its length.
+        let status = unsafe {
+            raw::tj3Decompress8(
+                handle,
+                bytes.as_ptr(),
+                bytes.len() as raw::size_t,
+                pixels.as_mut_ptr(),
+                0,
+                pixel_format as i32,
+            )
+        };
+        if status != 0 {
+            let text = message(handle);
+            // SAFETY: the handle's last call set its error code.
+            let warning =
+                unsafe { raw::tj3GetErrorCode(handle) } == raw::TJERR_TJERR_WARNING as i32;
+            // libjpeg goes on past damaged data with a warning, as Pillow's decoder
+            // does; a file that ends early Pillow refuses ("image file is truncated").
+            if !warning || text.contains("Premature end") {
+                return Err(DecodeError::from_decoder(Format::Jpeg, text));
+            }
+        }
+        if layout == Layout::Cmyk {
+            for sample in &mut pixels {
+                *sample = 255 - *sample;
+            }
+        }
+        Ok(Decoded {
+            width,
+            height,
+            layout,
+            pixels,
+        })
+    })
+}

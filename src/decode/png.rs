@@ -1,0 +1,103 @@
+//! PNG with the `png` crate: every colour type and bit depth, palettes, tRNS and
+//! Adam7 interlacing. Palettes and low bit depths are expanded by the crate
+//! (1, 2 and 4-bit gray scaled to 0..255, as Pillow unpacks them); 16-bit samples
+//! are narrowed by Pillow's rule for the file's mode: gray (`I;16`) clipped to
+//! 255, everything else (`RGB;16B`, `LA;16B`...) its high byte.
+
+use std::io::Cursor;
+
+use png::{BitDepth, ColorType, Transformations};
+
+use super::{check_size, DecodeError, Decoded, Format, Header, Layout};
+
+fn reader(bytes: &[u8]) -> Result<png::Reader<Cursor<&[u8]>>, DecodeError> {
+    // The pixel limit is ours (checked on the header); the crate's own default
+    // (64 MB of output) would refuse ordinary photographs.
+    let limits = png::Limits { bytes: usize::MAX };
+    let mut decoder = png::Decoder::new_with_limits(Cursor::new(bytes), limits);
+    decoder.set_transformations(Transformations::EXPAND);
+    decoder
+        .read_info()
+        .map_err(|e| DecodeError::from_decoder(Format::Png, e))
+}
+
+fn mode(color_type: ColorType, depth: BitDepth) -> &'static str {
+    match (color_type, depth) {
+        (ColorType::Grayscale, BitDepth::One) => "1",
+        (ColorType::Grayscale, BitDepth::Sixteen) => "I;16",
+        (ColorType::Grayscale, _) => "L",
+        (ColorType::GrayscaleAlpha, _) => "LA",
+        (ColorType::Rgb, _) => "RGB",
+        (ColorType::Rgba, _) => "RGBA",
+        (ColorType::Indexed, _) => "P",
+    }
+}
+
+pub(super) fn header(bytes: &[u8]) -> Result<Header, DecodeError> {
+    let reader = reader(bytes)?;
+    let info = reader.info();
+    Ok(Header {
+        format: Format::Png,
+        width: info.width as usize,
+        height: info.height as usize,
+        mode: mode(info.color_type, info.bit_depth),
+    })
+}
+
+pub(super) fn decode(bytes: &[u8], max_pixels: u64) -> Result<Decoded, DecodeError> {
+    let mut reader = reader(bytes)?;
+    let (width, height, file_color, file_depth) = {
+        let info = reader.info();
+        (
+            info.width as usize,
+            info.height as usize,
+            info.color_type,
+            info.bit_depth,
+        )
+    };
+    check_size(Format::Png, width, height, max_pixels)?;
+    let (color, depth) = reader.output_color_type();
+    let layout = match color {
+        ColorType::Grayscale => Layout::L,
+        ColorType::GrayscaleAlpha => Layout::La,
+        ColorType::Rgb | ColorType::Indexed => Layout::Rgb,
+        ColorType::Rgba => Layout::Rgba,
+    };
+    let size = reader
+        .output_buffer_size()
+        .ok_or_else(|| DecodeError::from_decoder(Format::Png, "the image is too large"))?;
+    let mut buffer = vec![0u8; size];
+    reader
+        .next_frame(&mut buffer)
+        .map_err(|e| DecodeError::from_decoder(Format::Png, e))?;
+    let samples = width * height * layout.channels();
+    let pixels = if depth == BitDepth::Sixteen {
+        let wide = buffer.chunks_exact(2).take(samples);
+        if file_color == ColorType::Grayscale && file_depth == BitDepth::Sixteen {
+            // `I;16`: the gray sample clipped, an alpha from tRNS its high byte
+            // (dropped later in any case).
+            let channels = layout.channels();
+            wide.enumerate()
+                .map(|(i, s)| {
+                    let v = u16::from_be_bytes([s[0], s[1]]);
+                    if i % channels == 0 {
+                        v.min(255) as u8
+                    } else {
+                        s[0]
+                    }
+                })
+                .collect()
+        } else {
+            wide.map(|s| s[0]).collect()
+        }
+    } else {
+        buffer.truncate(samples);
+        buffer
+    };
+    Ok(Decoded {
+        width,
+        height,
+        layout,
+        pixels,
+    })
+}

@@ -1,0 +1,385 @@
+//! The conversion of image files: list them (folders, single files, a list
+//! file), check every id, put the labels together (class folders, `--labels`),
+//! then in batches read, decode and make each image on the workers, and hand
+//! the batches in order to the writer, as for tables.
+
+use std::collections::{HashMap, HashSet};
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::Instant;
+
+use rayon::prelude::*;
+
+use super::{
+    drive, summary, worker_pool, BadFile, Batch, ConvertOptions, Counts, Payload, PixelSums,
+    Progress, Summary, BATCH,
+};
+use crate::decode::DecodeError;
+use crate::error::{Error, Location, Result};
+use crate::files::{is_image_input, list_images, FileList, ImageFile};
+use crate::image::png::encode_png_photo;
+use crate::meta::labels::Labels;
+use crate::meta::{Metadata, Value};
+use crate::recipe::{PilRecipe, RecipeKind};
+use crate::write::{open_sink, path_id_problem, OutputFormat, SinkSpec};
+
+/// True when the run's inputs are image files; an error when image files and
+/// pixel tables are mixed, or the kernel's recipe is asked of image files.
+pub(super) fn wants_image_files(options: &ConvertOptions) -> Result<bool> {
+    let images: Vec<&PathBuf> = options
+        .inputs
+        .iter()
+        .filter(|p| is_image_input(p))
+        .collect();
+    let any_images = !images.is_empty() || options.files.is_some();
+    if !any_images {
+        return Ok(false);
+    }
+    if let Some(table) = options.inputs.iter().find(|p| !is_image_input(p)) {
+        let image = images
+            .first()
+            .map(|p| p.display().to_string())
+            .unwrap_or_else(|| "the --files list".into());
+        return Err(Error::Usage {
+            message: format!(
+                "{} is a pixel table and {image} holds image files; one run converts one kind, \
+                 so convert them in two runs",
+                table.display()
+            ),
+        });
+    }
+    if options.recipe == Some(RecipeKind::Kernel) {
+        return Err(Error::Usage {
+            message: "--recipe kernel makes images from pixel tables; image files take --recipe \
+                      pil (the default for them)"
+                .into(),
+        });
+    }
+    Ok(true)
+}
+
+/// The recipe of a run of image files.
+fn recipe(options: &ConvertOptions) -> PilRecipe {
+    let (width, height) = options
+        .output_size
+        .unwrap_or((options.geometry.size, options.geometry.size));
+    PilRecipe {
+        width,
+        height,
+        color: options.color,
+        filter: options.filter,
+    }
+}
+
+/// Refuses ids that cannot name an output file, and ids given twice.
+fn check_ids(list: &FileList, format: OutputFormat) -> Result<()> {
+    let mut seen: HashMap<&str, &Path> = HashMap::with_capacity(list.files.len());
+    for file in &list.files {
+        let at = || Location::file(&file.path).with_image_id(file.id.clone());
+        let problem = path_id_problem(&file.id).or_else(|| {
+            format
+                .id_problem(&file.id)
+                .map(|why| format!("{why} ({} output)", format.name()))
+        });
+        if let Some(message) = problem {
+            return Err(Error::BadImageId { at: at(), message });
+        }
+        if let Some(first) = seen.insert(&file.id, &file.path) {
+            return Err(Error::DuplicateImageId {
+                id: file.id.clone(),
+                first: Box::new(Location::file(first).with_image_id(file.id.clone())),
+                second: Box::new(at()),
+            });
+        }
+    }
+    Ok(())
+}
+
+/// The labels of every image: `label` and `label_index` from the class
+/// folders (ImageFolder layout), then the `--labels` CSV's columns, joined on
+/// the relative path, the file name or the id, whichever column matches.
+fn gather_labels(options: &ConvertOptions, list: &FileList) -> Result<Metadata> {
+    let mut metadata = Metadata::default();
+    if let Some(classes) = list.classes() {
+        metadata.columns = vec!["label".into(), "label_index".into()];
+        metadata.rows = list
+            .files
+            .iter()
+            .map(|f| {
+                let class = f.class().expect("every image has a class");
+                let index = classes.binary_search_by(|c| c.as_str().cmp(class));
+                vec![
+                    Value::Text(class.to_string()),
+                    Value::Int(index.expect("a listed class") as i64),
+                ]
+            })
+            .collect();
+    }
+    let Some(labels_path) = &options.labels else {
+        return Ok(metadata);
+    };
+    let relative: HashSet<&str> = list.files.iter().map(|f| f.relative.as_str()).collect();
+    let ids: HashSet<&str> = list.files.iter().map(|f| f.id.as_str()).collect();
+    let mut names: HashMap<&str, usize> = HashMap::new();
+    for f in &list.files {
+        *names.entry(f.name()).or_default() += 1;
+    }
+    let unique_names: HashSet<&str> = names
+        .iter()
+        .filter(|(_, &n)| n == 1)
+        .map(|(&name, _)| name)
+        .collect();
+    let (labels, kind) = Labels::read_matching(
+        labels_path,
+        &[&relative, &unique_names, &ids],
+        "relative paths (cat/0001.jpg), file names (0001.jpg, when unique) or ids (cat/0001)",
+    )?;
+    let key = |f: &ImageFile| -> String {
+        match kind {
+            0 => f.relative.clone(),
+            1 => f.name().to_string(),
+            _ => f.id.clone(),
+        }
+    };
+    let keys: Vec<String> = list.files.iter().map(key).collect();
+    if let Some(clash) = labels.columns.iter().find(|c| metadata.columns.contains(c)) {
+        return Err(Error::Labels {
+            path: labels_path.clone(),
+            line: Some(1),
+            message: format!(
+                "column {clash:?} is also made from the class folders; rename it in the CSV"
+            ),
+        });
+    }
+    let place = |i: usize| list.files[i].path.display().to_string();
+    let joined = labels.join(keys.iter().map(String::as_str), place)?;
+    if metadata.rows.is_empty() {
+        metadata.rows = joined;
+    } else {
+        for (row, extra) in metadata.rows.iter_mut().zip(joined) {
+            row.extend(extra);
+        }
+    }
+    metadata.columns.extend(labels.columns.iter().cloned());
+    Ok(metadata)
+}
+
+/// Where the bad files are listed: beside the output, `<stem>.bad.csv`.
+fn bad_files_path(output: &Path) -> PathBuf {
+    let name = output
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "output".into());
+    // A shard pattern (`train-%06d.tar`) names the set by what is before the number.
+    let stem = match name.find('%') {
+        Some(at) => name[..at].trim_end_matches(['-', '_', '.']).to_string(),
+        None => Path::new(&name)
+            .file_stem()
+            .map_or(name.clone(), |s| s.to_string_lossy().into_owned()),
+    };
+    output.with_file_name(format!("{stem}.bad.csv"))
+}
+
+/// Writes the bad files' CSV (`path,image_id,problem,reason`) under a temporary
+/// name, then renames it.
+fn write_bad_files(path: &Path, bad: &[BadFile], force: bool) -> Result<()> {
+    let failed = |cause| Error::WriteOutput {
+        path: path.to_path_buf(),
+        written: None,
+        cause,
+    };
+    if path.exists() && !force {
+        return Err(Error::OutputExists {
+            path: path.to_path_buf(),
+        });
+    }
+    let mut csv = csv::Writer::from_writer(Vec::new());
+    let mut write = || -> csv::Result<Vec<u8>> {
+        csv.write_record(["path", "image_id", "problem", "reason"])?;
+        for b in bad {
+            csv.write_record([
+                b.path.display().to_string().as_str(),
+                &b.id,
+                &b.problem,
+                &b.reason,
+            ])?;
+        }
+        csv.flush()?;
+        Ok(csv.get_ref().clone())
+    };
+    let bytes = write().map_err(|e| failed(std::io::Error::other(e)))?;
+    let folder = path.parent().filter(|p| !p.as_os_str().is_empty());
+    let mut temp = tempfile::Builder::new()
+        .prefix(".pixelprep.")
+        .suffix(".partial")
+        .permissions(crate::write::ordinary_file_permissions())
+        .tempfile_in(folder.unwrap_or(Path::new(".")))
+        .map_err(failed)?;
+    std::io::Write::write_all(temp.as_file_mut(), &bytes).map_err(failed)?;
+    temp.persist(path).map_err(|e| failed(e.error))?;
+    Ok(())
+}
+
+/// One image made: its pixels, or why the file is bad.
+fn make_image(
+    file: &ImageFile,
+    recipe: &PilRecipe,
+    max_pixels: u64,
+) -> std::result::Result<Vec<u8>, DecodeError> {
+    let bytes = std::fs::read(&file.path).map_err(|e| {
+        DecodeError::new(
+            crate::decode::Problem::Damaged,
+            format!("cannot be read: {e}"),
+        )
+    })?;
+    let decoded = crate::decode::decode(&bytes, max_pixels)?;
+    Ok(recipe.make(&decoded))
+}
+
+/// Converts the image files of `options` (see [`super::convert`]).
+pub(super) fn convert_files(
+    options: &ConvertOptions,
+    progress: &dyn Progress,
+    cancel: &AtomicBool,
+    started: Instant,
+) -> Result<Summary> {
+    let list = list_images(&options.inputs, options.files.as_deref())?;
+    let format = options.output_format();
+    check_ids(&list, format)?;
+    if list.files.is_empty() {
+        progress.warn("no image files found (jpg, jpeg, png, webp, bmp, gif, tif, tiff); the output holds no images");
+    }
+    let metadata = gather_labels(options, &list)?;
+    let recipe = recipe(options);
+    let shape = recipe.shape();
+    let bad_csv = bad_files_path(&options.output);
+    if options.skip_bad && bad_csv.exists() && !options.force {
+        return Err(Error::OutputExists { path: bad_csv });
+    }
+    let sink = open_sink(&SinkSpec {
+        path: options.output.clone(),
+        format,
+        force: options.force,
+        shard_size: options.shard_size,
+        shape,
+        metadata: std::sync::Arc::new(metadata),
+    })?;
+    let place = if options.skip_bad { None } else { sink.place() };
+    let holds_png = format.holds_png();
+    let output = options.output.clone();
+    let pool = worker_pool(options.threads, &output)?;
+    progress.start(list.files.len() as u64);
+    let panic_on = options.panic_on_image_id.as_deref();
+
+    let mut produce = |deliver: &mut dyn FnMut(Batch) -> bool| -> Result<Counts> {
+        let mut counts = Counts::default();
+        for (chunk_index, chunk) in list.files.chunks(BATCH).enumerate() {
+            if cancel.load(Ordering::Relaxed) {
+                return Err(Error::Interrupted {
+                    path: output.clone(),
+                    written: None,
+                });
+            }
+            let first = chunk_index * BATCH;
+            type Made = (Payload, Option<(BadFile, DecodeError)>, Vec<PixelSums>);
+            let made: std::io::Result<Vec<Made>> = pool.install(|| {
+                chunk
+                    .par_iter()
+                    .enumerate()
+                    .map(|(k, file)| {
+                        if panic_on == Some(file.id.as_str()) {
+                            panic!("test hook: --panic-on-image-id {}", file.id);
+                        }
+                        let image = match make_image(file, &recipe, options.max_pixels) {
+                            Ok(image) => image,
+                            Err(e) => {
+                                let bad = BadFile {
+                                    path: file.path.clone(),
+                                    id: file.id.clone(),
+                                    problem: e.problem.name().to_string(),
+                                    reason: e.detail.clone(),
+                                };
+                                return Ok((Payload::Skipped, Some((bad, e)), Vec::new()));
+                            }
+                        };
+                        let sums = PixelSums::of_channels(&image, shape.channels);
+                        let payload = if let Some(place) = &place {
+                            place.place((first + k) as u64, &image)?;
+                            Payload::Placed
+                        } else if holds_png {
+                            Payload::Data(encode_png_photo(
+                                &image,
+                                shape.width,
+                                shape.height,
+                                shape.channels,
+                            ))
+                        } else {
+                            Payload::Data(image)
+                        };
+                        Ok((payload, None, sums))
+                    })
+                    .collect()
+            });
+            let made = made.map_err(|cause| Error::WriteOutput {
+                path: output.clone(),
+                written: None,
+                cause,
+            })?;
+            let mut batch = Vec::with_capacity(made.len());
+            for (k, (payload, bad, sums)) in made.into_iter().enumerate() {
+                if let Some((bad, error)) = bad {
+                    if !options.skip_bad {
+                        let file = &chunk[k];
+                        return Err(Error::BadImage {
+                            at: Location::file(&file.path).with_image_id(file.id.clone()),
+                            message: error.to_string(),
+                        });
+                    }
+                    progress.warn(&format!("{}: left out: {}", bad.path.display(), error));
+                    counts.bad.push(bad);
+                } else {
+                    counts.images += 1;
+                    counts.add_sums(&sums);
+                }
+                batch.push((chunk[k].id.clone(), first + k, payload));
+            }
+            if !deliver(batch) {
+                return Ok(counts);
+            }
+        }
+        Ok(counts)
+    };
+    let (counts, mut finished) = drive(sink, options.threads, &output, progress, &mut produce)?;
+    if !counts.bad.is_empty() {
+        write_bad_files(&bad_csv, &counts.bad, options.force)?;
+        finished.paths.push(bad_csv);
+    }
+    Ok(summary(
+        list.files.len(),
+        list.ignored,
+        counts,
+        finished,
+        started,
+    ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_bad_files_csv_sits_beside_the_output() {
+        assert_eq!(
+            bad_files_path(Path::new("out/x.npy")),
+            Path::new("out/x.bad.csv")
+        );
+        assert_eq!(
+            bad_files_path(Path::new("photos")),
+            Path::new("photos.bad.csv")
+        );
+        assert_eq!(
+            bad_files_path(Path::new("s/train-%06d.tar")),
+            Path::new("s/train.bad.csv")
+        );
+    }
+}
