@@ -289,6 +289,85 @@ def check_skip_blank(binary, tmp, ref):
     return f"62 rows in input order, {' and '.join(skipped)} left out"
 
 
+PHOTOS = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "tests", "fixtures",
+                      "images", "folder")
+PHOTO_EXTENSIONS = (".jpg", ".jpeg", ".png", ".webp", ".bmp", ".gif", ".tif", ".tiff")
+
+
+def pillow_photos():
+    """id -> Image.open(p).convert("RGB").resize((24, 16)) for the fixture folder's
+    images (hidden files and dot-folders skipped), in sorted order, and their class."""
+    found = []
+    for folder, dirs, files in os.walk(PHOTOS):
+        dirs[:] = [d for d in dirs if not d.startswith(".")]
+        for name in files:
+            if not name.startswith(".") and name.lower().endswith(PHOTO_EXTENSIONS):
+                found.append(os.path.relpath(os.path.join(folder, name), PHOTOS).replace(os.sep, "/"))
+    want = {}
+    for relative in sorted(found):
+        with Image.open(os.path.join(PHOTOS, relative)) as image:
+            pixels = np.array(image.convert("RGB").resize((24, 16)))
+        want[os.path.splitext(relative)[0]] = pixels
+    return want
+
+
+def convert_photos(binary, cwd, out, *extra):
+    cmd = [binary, "convert", PHOTOS, "-o", out, "--size", "24x16", "--quiet", "--json", *extra]
+    r = subprocess.run(cmd, cwd=cwd, capture_output=True, text=True)
+    expect(r.returncode == 0, f"`{shlex.join(cmd)}` exited {r.returncode}: {r.stderr.strip()}")
+    return json.loads(r.stdout)
+
+
+def check_colour(binary, tmp, ref):
+    """Colour images of a folder of photos, in every format, read by each reader
+    against Pillow's own convert("RGB").resize((24, 16)) of the same files."""
+    want = pillow_photos()
+    ids = list(want)
+    classes = sorted({i.split("/")[0] for i in ids})
+    convert_photos(binary, tmp, "photos.npy")
+    array = np.load(os.path.join(tmp, "photos.npy"), mmap_mode="r")
+    expect(array.shape == (len(ids), 16, 24, 3), f"npy shape {array.shape}")
+    for n, key in enumerate(ids):
+        same_pixels(np.asarray(array[n]), want[key], f"npy {key}")
+    with open(os.path.join(tmp, "photos.metadata.csv"), newline="", encoding="utf-8") as f:
+        header, rows = read_csv(f.read())
+    expect(header == ["image_id", "label", "label_index"], f"npy csv header {header}")
+    expect([r[0] for r in rows] == ids, "npy csv ids are not the sorted relative paths")
+    expect(all(r[1] == r[0].split("/")[0] and int(r[2]) == classes.index(r[1]) for r in rows),
+           "labels are not the class folders numbered as ImageFolder does")
+    convert_photos(binary, tmp, "photos.zip")
+    with zipfile.ZipFile(os.path.join(tmp, "photos.zip")) as z:
+        for key in ids:
+            image = Image.open(io.BytesIO(z.read(f"{key}.png")))
+            expect(image.mode == "RGB", f"zip {key}: mode {image.mode}")
+            same_pixels(np.array(image), want[key], f"zip {key}")
+    convert_photos(binary, tmp, "pshards/p-%06d.tar", "--shard-size", "20")
+    shards = sorted(os.path.join(tmp, "pshards", n) for n in os.listdir(os.path.join(tmp, "pshards")))
+    samples = list(wds.WebDataset(shards, shardshuffle=False).decode("rgb8"))
+    expect([s["__key__"] for s in samples] == ids, "webdataset keys are not the ids in order")
+    for sample in samples:
+        same_pixels(sample["png"], want[sample["__key__"]], f"webdataset {sample['__key__']}")
+        expect(sample["json"]["label"] == sample["__key__"].split("/")[0], "webdataset label")
+    convert_photos(binary, tmp, "photos.lmdb")
+    env = lmdb.open(os.path.join(tmp, "photos.lmdb"), subdir=False, readonly=True, lock=False)
+    try:
+        with env.begin() as txn:
+            for key in ids:
+                image = Image.open(io.BytesIO(txn.get(key.encode("utf-8"))))
+                expect(image.mode == "RGB", f"lmdb {key}: mode {image.mode}")
+                same_pixels(np.array(image), want[key], f"lmdb {key}")
+    finally:
+        env.close()
+    convert_photos(binary, tmp, "photofolder")
+    ds = datasets.load_dataset("imagefolder", data_dir=os.path.join(tmp, "photofolder"), split="train")
+    expect(len(ds) == len(ids), f"datasets: {len(ds)} rows, expected {len(ids)}")
+    got = collections.Counter((np.array(r["image"]).tobytes(), r["label"]) for r in ds)
+    expected = collections.Counter((want[i].tobytes(), i.split("/")[0]) for i in ids)
+    expect(got == expected, f"datasets: {sum((got - expected).values())} (image, label) rows unexpected")
+    return (f"{len(ids)} photos of every format: npy (N, 16, 24, 3), zip, webdataset, lmdb and "
+            "datasets imagefolder all equal Pillow's convert('RGB').resize((24, 16)), with labels")
+
+
 CHECKS = [
     ("zip: zipfile + PIL vs golden, metadata.csv", check_zip),
     ("webdataset: tar shards", check_webdataset),
@@ -298,6 +377,7 @@ CHECKS = [
     ("datasets: imagefolder", check_datasets),
     ("table's own label columns (tar, npy)", check_table_labels),
     ("--skip-blank (npy)", check_skip_blank),
+    ("colour photos: every reader against Pillow itself", check_colour),
 ]
 
 

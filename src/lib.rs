@@ -46,9 +46,10 @@ mod write;
 
 pub use decode::DEFAULT_MAX_PIXELS;
 pub use error::{Error, Location, Result};
+pub use files::is_image_input;
 pub use geometry::{Geometry, ImageShape};
 pub use image::resize::pillow::PilFilter;
-pub use inspect::inspect;
+pub use inspect::{inspect, inspect_images, ImagesReport};
 pub use meta::{Metadata, Value};
 pub use pipeline::{
     convert, transform, transform_batches, BadFile, ConvertOptions, Images, Progress, Silent,

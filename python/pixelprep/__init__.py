@@ -1,5 +1,7 @@
-"""pixelprep: competition pixel tables (Parquet, Feather / Arrow IPC) to training
-archives, pixel-identical to the reference Kaggle kernel.
+"""pixelprep: competition pixel tables (Parquet, Feather / Arrow IPC) and folders
+of photos to training archives, pixel-identical to the reference Kaggle kernel
+(tables) and to Pillow's ``Image.open(p).convert(MODE).resize(size, FILTER)``
+(image files).
 
 ``convert`` writes what ``pixelprep convert`` writes (a zip or folder of PNGs,
 WebDataset shards, a NumPy array, an LMDB store); ``transform`` returns the images
@@ -59,6 +61,25 @@ class Summary:
     """Their (population) standard deviation, 0..255 scale."""
     outputs: List[str]
     """Every path written: the archive, each shard, the array and its CSV."""
+    channel_mean: List[float] = dataclasses.field(default_factory=list)
+    """Mean of each channel (R, G, B; one value for gray), 0..255 scale."""
+    channel_std: List[float] = dataclasses.field(default_factory=list)
+    """Standard deviation of each channel, 0..255 scale."""
+    ignored: int = 0
+    """Files in input folders without an image extension, passed over."""
+    bad: List[Tuple[str, str, str, str]] = dataclasses.field(default_factory=list)
+    """Image files left out with ``skip_bad=True``: (path, id, problem, reason)."""
+
+
+SizeLike = Union[int, Tuple[int, int]]
+
+
+def _size(size: SizeLike) -> Tuple[int, Tuple[int, int]]:
+    """The square side the kernel takes and the (width, height) image files take."""
+    if isinstance(size, int):
+        return size, (size, size)
+    width, height = size
+    return width, (int(width), int(height))
 
 
 def convert(
@@ -66,7 +87,7 @@ def convert(
     output: PathLike,
     *,
     threads: Optional[int] = None,
-    size: int = 128,
+    size: SizeLike = 128,
     pad: int = 16,
     height: int = 137,
     width: int = 236,
@@ -77,8 +98,22 @@ def convert(
     format: Optional[str] = None,
     id_column: Optional[str] = None,
     progress: bool = False,
+    recipe: Optional[str] = None,
+    color: str = "rgb",
+    filter: str = "bicubic",
+    files: Optional[PathLike] = None,
+    skip_bad: bool = False,
+    max_pixels: Optional[int] = None,
 ) -> Summary:
-    """Convert pixel tables into ``output``, as ``pixelprep convert`` does.
+    """Convert pixel tables or image files into ``output``, as ``pixelprep
+    convert`` does.
+
+    Image files (folders, walked recursively; single photos; a ``files`` list)
+    go through Pillow's recipe (``recipe="pil"``, their default): each image is
+    ``Image.open(p).convert(MODE).resize((W, H), FILTER)`` with ``size`` an int
+    or ``(W, H)``, ``color`` ``"rgb"`` or ``"gray"`` and ``filter`` one of
+    bicubic, bilinear, lanczos, box, hamming, nearest. ``skip_bad=True`` leaves
+    out files that cannot be decoded (listed in ``Summary.bad``).
 
     The format comes from ``output``'s extension (``.zip``, ``.tar`` with
     ``%06d`` in the name for shards, ``.npy``, ``.lmdb``, else a folder) unless
@@ -94,11 +129,19 @@ def convert(
     """
     if isinstance(inputs, (str, os.PathLike)):
         inputs = [inputs]
+    side, output_size = _size(size)
     summary = _pixelprep.convert(
         [os.fspath(p) for p in inputs],
         os.fspath(output),
         threads=threads,
-        size=size,
+        size=side,
+        output_size=output_size,
+        recipe=recipe,
+        color=color,
+        filter=filter,
+        files=None if files is None else os.fspath(files),
+        skip_bad=skip_bad,
+        max_pixels=max_pixels,
         pad=pad,
         height=height,
         width=width,
@@ -116,14 +159,24 @@ def convert(
 def transform(
     source: object,
     *,
-    size: int = 128,
+    size: SizeLike = 128,
     pad: int = 16,
     height: int = 137,
     width: int = 236,
     threads: Optional[int] = None,
     id_column: Optional[str] = None,
+    recipe: Optional[str] = None,
+    color: str = "rgb",
+    filter: str = "bicubic",
+    max_pixels: Optional[int] = None,
 ) -> Tuple[List[str], "numpy.ndarray"]:
-    """The reference kernel's images of ``source``, nothing written.
+    """The images of ``source``, nothing written.
+
+    A folder or an image file goes through Pillow's recipe: ``(ids, images)``
+    with ``images`` an ``(N, H, W, 3)`` uint8 array (``(N, H, W)`` for
+    ``color="gray"``), each ``Image.open(p).convert(MODE).resize((W, H),
+    FILTER)``; ids are the relative paths without extension. Otherwise the
+    reference kernel's images of a pixel table:
 
     ``source`` is a path to any table ``convert`` reads, or an object with
     ``__arrow_c_stream__`` (a pyarrow Table or RecordBatch, a polars DataFrame, a
@@ -135,9 +188,16 @@ def transform(
     """
     if isinstance(source, (str, os.PathLike)):
         source = os.fspath(source)
+    if recipe not in (None, "kernel", "pil"):
+        raise ValueError(f"recipe {recipe!r} is not one of kernel, pil")
+    side, output_size = _size(size)
     return _pixelprep.transform(
         source,
-        size=size,
+        size=side,
+        output_size=output_size,
+        color=color,
+        filter=filter,
+        max_pixels=max_pixels,
         pad=pad,
         height=height,
         width=width,

@@ -31,13 +31,17 @@ class Summary:
     mean: float
     std: float
     outputs: List[str]
+    channel_mean: List[float]
+    channel_std: List[float]
+    ignored: int
+    bad: List[Tuple[str, str, str, str]]
 
 def convert(
     inputs: Union[PathLike, Sequence[PathLike]],
     output: PathLike,
     *,
     threads: Optional[int] = None,
-    size: int = 128,
+    size: Union[int, Tuple[int, int]] = 128,
     pad: int = 16,
     height: int = 137,
     width: int = 236,
@@ -48,14 +52,24 @@ def convert(
     format: Optional[str] = None,
     id_column: Optional[str] = None,
     progress: bool = False,
+    recipe: Optional[str] = None,
+    color: str = "rgb",
+    filter: str = "bicubic",
+    files: Optional[PathLike] = None,
+    skip_bad: bool = False,
+    max_pixels: Optional[int] = None,
 ) -> Summary: ...
 def transform(
     source: object,
     *,
-    size: int = 128,
+    size: Union[int, Tuple[int, int]] = 128,
     pad: int = 16,
     height: int = 137,
     width: int = 236,
     threads: Optional[int] = None,
     id_column: Optional[str] = None,
+    recipe: Optional[str] = None,
+    color: str = "rgb",
+    filter: str = "bicubic",
+    max_pixels: Optional[int] = None,
 ) -> Tuple[List[str], numpy.ndarray]: ...

@@ -56,7 +56,7 @@ def test_the_api_in_a_jupyter_kernel(kernel, monkeypatch, tmp_path):
     ])
     assert cells[1]["stdout"] == f"64 {out}\n"
     lines = cells[1]["stderr"].splitlines()
-    assert lines[0] == "convert: 0 of 64 images (0%)", cells[1]
+    assert lines[0] == "convert: starting, 64 images", cells[1]
     assert lines[-1].startswith("convert: 64 of 64 images (100%)"), cells[1]
     assert "\x1b" not in cells[1]["stderr"] and "\r" not in cells[1]["stderr"]
     assert cells[2]["stdout"] == "64 (64, 16, 16) uint8\n"

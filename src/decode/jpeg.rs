@@ -122,7 +122,7 @@ pub(super) fn decode(bytes: &[u8], max_pixels: u64) -> Result<Decoded, DecodeErr
                 bytes.len() as raw::size_t,
                 pixels.as_mut_ptr(),
                 0,
-                pixel_format as i32,
+                pixel_format,
             )
         };
         if status != 0 {

@@ -272,29 +272,6 @@ pub fn decode(bytes: &[u8], max_pixels: u64) -> Result<Decoded, DecodeError> {
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn formats_are_told_by_content() {
-        assert_eq!(Format::sniff(&[0xFF, 0xD8, 0xFF, 0xE0]), Some(Format::Jpeg));
-        assert_eq!(Format::sniff(b"GIF89a...."), Some(Format::Gif));
-        assert_eq!(Format::sniff(b"RIFF\0\0\0\0WEBPVP8 "), Some(Format::WebP));
-        assert_eq!(Format::sniff(b"MM\0\x2a"), Some(Format::Tiff));
-        assert_eq!(Format::sniff(b"hello"), None);
-        assert_eq!(decode(b"", 10).unwrap_err().problem, Problem::NotAnImage);
-    }
-
-    #[test]
-    fn a_huge_header_is_refused_before_decoding() {
-        let e = check_size(Format::Png, 60_000, 60_000, DEFAULT_MAX_PIXELS).unwrap_err();
-        assert_eq!(e.problem, Problem::TooLarge);
-        assert!(e.to_string().contains("60000x60000"));
-        assert!(check_size(Format::Png, 100, 100, DEFAULT_MAX_PIXELS).is_ok());
-    }
-}
-
 /// Pillow's mode for what an `image` crate decoder gives.
 fn image_mode(color: image::ColorType) -> &'static str {
     use image::ColorType as C;
@@ -370,4 +347,27 @@ fn from_image_decoder(
         layout,
         pixels,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn formats_are_told_by_content() {
+        assert_eq!(Format::sniff(&[0xFF, 0xD8, 0xFF, 0xE0]), Some(Format::Jpeg));
+        assert_eq!(Format::sniff(b"GIF89a...."), Some(Format::Gif));
+        assert_eq!(Format::sniff(b"RIFF\0\0\0\0WEBPVP8 "), Some(Format::WebP));
+        assert_eq!(Format::sniff(b"MM\0\x2a"), Some(Format::Tiff));
+        assert_eq!(Format::sniff(b"hello"), None);
+        assert_eq!(decode(b"", 10).unwrap_err().problem, Problem::NotAnImage);
+    }
+
+    #[test]
+    fn a_huge_header_is_refused_before_decoding() {
+        let e = check_size(Format::Png, 60_000, 60_000, DEFAULT_MAX_PIXELS).unwrap_err();
+        assert_eq!(e.problem, Problem::TooLarge);
+        assert!(e.to_string().contains("60000x60000"));
+        assert!(check_size(Format::Png, 100, 100, DEFAULT_MAX_PIXELS).is_ok());
+    }
 }

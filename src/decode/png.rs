@@ -10,12 +10,44 @@ use png::{BitDepth, ColorType, Transformations};
 
 use super::{check_size, DecodeError, Decoded, Format, Header, Layout};
 
+/// Pillow checks the CRC of every chunk before the image data, never of the
+/// data itself: a damaged header is refused, a damaged IDAT CRC is not.
+fn check_header_crcs(bytes: &[u8]) -> Result<(), DecodeError> {
+    let mut at = 8;
+    while let Some(head) = bytes.get(at..at + 8) {
+        let length = u32::from_be_bytes([head[0], head[1], head[2], head[3]]) as usize;
+        let kind = &head[4..8];
+        if kind == b"IDAT" {
+            return Ok(());
+        }
+        let Some(chunk) = bytes.get(at + 4..at + 8 + length) else {
+            return Ok(()); // cut short: the decoder says so
+        };
+        let Some(stored) = bytes.get(at + 8 + length..at + 12 + length) else {
+            return Ok(());
+        };
+        if crc32fast::hash(chunk).to_be_bytes() != stored {
+            return Err(DecodeError::new(
+                super::Problem::Damaged,
+                format!(
+                    "PNG decoder: bad checksum in the {} chunk",
+                    String::from_utf8_lossy(kind)
+                ),
+            ));
+        }
+        at += 12 + length;
+    }
+    Ok(())
+}
+
 fn reader(bytes: &[u8]) -> Result<png::Reader<Cursor<&[u8]>>, DecodeError> {
+    check_header_crcs(bytes)?;
     // The pixel limit is ours (checked on the header); the crate's own default
     // (64 MB of output) would refuse ordinary photographs.
     let limits = png::Limits { bytes: usize::MAX };
     let mut decoder = png::Decoder::new_with_limits(Cursor::new(bytes), limits);
     decoder.set_transformations(Transformations::EXPAND);
+    decoder.ignore_checksums(true);
     decoder
         .read_info()
         .map_err(|e| DecodeError::from_decoder(Format::Png, e))

@@ -363,6 +363,66 @@ pub(super) fn convert_files(
     ))
 }
 
+/// The images of the image files of `inputs`, in memory (the Python API's
+/// `pixelprep.transform` on a folder): Pillow's recipe, in input order.
+pub(super) fn transform_files(
+    inputs: &[PathBuf],
+    options: &super::TransformOptions,
+    cancel: &AtomicBool,
+) -> Result<super::Images> {
+    let name = inputs.first().cloned().unwrap_or_default();
+    let list = list_images(inputs, None)?;
+    check_ids(&list, OutputFormat::Npy)?;
+    let (width, height) = options
+        .output_size
+        .unwrap_or((options.geometry.size, options.geometry.size));
+    let recipe = PilRecipe {
+        width,
+        height,
+        color: options.color,
+        filter: options.filter,
+    };
+    let shape = recipe.shape();
+    let mut pixels = Vec::new();
+    super::transform::reserve(&mut pixels, list.files.len(), shape.bytes(), &name)?;
+    pixels.resize(list.files.len() * shape.bytes(), 0);
+    let pool = worker_pool(options.threads, &name)?;
+    // Every image's outcome, so the error named is the first file's in order.
+    let outcomes: Vec<Option<Error>> = pool.install(|| {
+        list.files
+            .par_iter()
+            .zip(pixels.par_chunks_mut(shape.bytes().max(1)))
+            .map(|(file, out)| {
+                if cancel.load(Ordering::Relaxed) {
+                    return Some(Error::Interrupted {
+                        path: name.clone(),
+                        written: None,
+                    });
+                }
+                match make_image(file, &recipe, options.max_pixels) {
+                    Ok(image) => {
+                        out.copy_from_slice(&image);
+                        None
+                    }
+                    Err(e) => Some(Error::BadImage {
+                        at: Location::file(&file.path).with_image_id(file.id.clone()),
+                        message: e.to_string(),
+                    }),
+                }
+            })
+            .collect()
+    });
+    if let Some(error) = outcomes.into_iter().flatten().next() {
+        return Err(error);
+    }
+    Ok(super::Images {
+        ids: list.files.into_iter().map(|f| f.id).collect(),
+        size: width,
+        shape,
+        pixels,
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -584,6 +584,10 @@ type Made = (String, usize, Payload);
 /// One batch of images, in input order.
 type Batch = Vec<Made>;
 
+/// Makes every image of a run and hands each batch, in order, to its callback,
+/// which says false when the writer has failed.
+type Produce<'a> = dyn FnMut(&mut dyn FnMut(Batch) -> bool) -> Result<Counts> + 'a;
+
 enum ToWriter {
     Batch(Batch),
     /// Sent only after the last batch: a writer that sees the channel close
@@ -683,7 +687,7 @@ fn drive(
     threads: usize,
     output: &Path,
     progress: &dyn Progress,
-    produce: &mut dyn FnMut(&mut dyn FnMut(Batch) -> bool) -> Result<Counts>,
+    produce: &mut Produce<'_>,
 ) -> Result<(Counts, Finished)> {
     let keeps_partial = sink.keeps_partial_output();
     let (produced, written) = if threads <= 1 {

@@ -13,9 +13,11 @@ use rayon::prelude::*;
 
 use crate::error::{Error, Result};
 use crate::geometry::Geometry;
+use crate::image::resize::pillow::PilFilter;
 use crate::image::transform as transform_image;
 use crate::read::batches::BatchTable;
 use crate::read::{check_pixel_count, PixelRows, PixelSource};
+use crate::recipe::{OutputShape, PilColor};
 
 /// What [`transform`] needs. The default has the reference's geometry, all
 /// cores and the `image_id` column.
@@ -27,6 +29,14 @@ pub struct TransformOptions {
     pub threads: usize,
     /// The column holding the image ids, when it is not `image_id`.
     pub id_column: Option<String>,
+    /// Image files: output width and height, when not `geometry.size` square.
+    pub output_size: Option<(usize, usize)>,
+    /// Image files: the mode converted to.
+    pub color: PilColor,
+    /// Image files: Pillow's resampling filter.
+    pub filter: PilFilter,
+    /// Image files: the pixel limit of a file's header.
+    pub max_pixels: u64,
 }
 
 impl Default for TransformOptions {
@@ -35,6 +45,10 @@ impl Default for TransformOptions {
             geometry: Geometry::default(),
             threads: std::thread::available_parallelism().map_or(1, |n| n.get()),
             id_column: None,
+            output_size: None,
+            color: PilColor::Rgb,
+            filter: PilFilter::Bicubic,
+            max_pixels: crate::decode::DEFAULT_MAX_PIXELS,
         }
     }
 }
@@ -45,15 +59,21 @@ impl Default for TransformOptions {
 pub struct Images {
     /// Image ids, in input order.
     pub ids: Vec<String>,
-    /// Side of the square images.
+    /// Side of the square images (their width).
     pub size: usize,
-    /// `ids.len() * size * size` pixels.
+    /// The shape of each image: `(size, size)` gray for tables, `(H, W, 3)` or
+    /// `(H, W)` for image files.
+    pub shape: OutputShape,
+    /// `ids.len()` images of `shape`, C order.
     pub pixels: Vec<u8>,
 }
 
 /// The images of the table at `path` (any input `convert` reads). `cancel` is
 /// polled between batches of images.
 pub fn transform(path: &Path, options: &TransformOptions, cancel: &AtomicBool) -> Result<Images> {
+    if crate::files::is_image_input(path) {
+        return super::files::transform_files(&[path.to_path_buf()], options, cancel);
+    }
     let table = crate::read::open(path, options.geometry.shape(), options.id_column.as_deref())?;
     transform_source(table.as_ref(), path, options, cancel)
 }
@@ -86,19 +106,10 @@ fn transform_source(
     let mut images = Images {
         ids: Vec::with_capacity(total),
         size: geometry.size,
+        shape: OutputShape::square_gray(geometry.size),
         pixels: Vec::new(),
     };
-    images
-        .pixels
-        .try_reserve_exact(total * image_len)
-        .map_err(|_| Error::WriteOutput {
-            path: name.to_path_buf(),
-            written: None,
-            cause: std::io::Error::other(format!(
-                "{total} images of {image_len} bytes do not fit in memory; convert to an .npy \
-             file and open it with numpy.load(path, mmap_mode=\"r\") instead"
-            )),
-        })?;
+    reserve(&mut images.pixels, total, image_len, name)?;
     let mut rows = PixelRows::default();
     let mut first_row = 0u64;
     for part in 0..table.num_parts() {
@@ -129,4 +140,24 @@ fn transform_source(
         images.ids.extend(ids);
     }
     Ok(images)
+}
+
+/// Makes room for `total` images of `image_len` bytes, or says to use an array
+/// on disk instead.
+pub(super) fn reserve(
+    pixels: &mut Vec<u8>,
+    total: usize,
+    image_len: usize,
+    name: &Path,
+) -> Result<()> {
+    pixels
+        .try_reserve_exact(total.saturating_mul(image_len))
+        .map_err(|_| Error::WriteOutput {
+            path: name.to_path_buf(),
+            written: None,
+            cause: std::io::Error::other(format!(
+                "{total} images of {image_len} bytes do not fit in memory; convert to an .npy \
+                 file and open it with numpy.load(path, mmap_mode=\"r\") instead"
+            )),
+        })
 }

@@ -19,7 +19,9 @@ use pyo3::exceptions::{PyException, PyKeyboardInterrupt, PyTypeError, PyValueErr
 use pyo3::prelude::*;
 use pyo3::types::{PyCapsule, PyDict};
 
-use crate::{ConvertOptions, Geometry, OutputFormat, TransformOptions};
+use crate::{
+    ConvertOptions, Geometry, OutputFormat, PilColor, PilFilter, RecipeKind, TransformOptions,
+};
 
 /// The binary's own modules (arguments, progress, bench, the inspect report),
 /// compiled in here so that the wheel's `pixelprep` command is the same CLI.
@@ -114,6 +116,42 @@ fn geometry(height: usize, width: usize, size: usize, pad: usize) -> PyResult<Ge
     })
 }
 
+/// `(width, height)` of image files' outputs, each at least 1.
+fn checked_size(size: Option<(usize, usize)>) -> PyResult<Option<(usize, usize)>> {
+    match size {
+        Some((w, h)) if w == 0 || h == 0 || w > 8192 || h > 8192 => Err(PyValueError::new_err(
+            "size must be 1 to 8192 pixels a side",
+        )),
+        other => Ok(other),
+    }
+}
+
+fn pil_color(name: &str) -> PyResult<PilColor> {
+    match name {
+        "rgb" | "RGB" => Ok(PilColor::Rgb),
+        "gray" | "L" => Ok(PilColor::Gray),
+        _ => Err(PyValueError::new_err(format!(
+            "color {name:?} is not one of rgb, gray"
+        ))),
+    }
+}
+
+fn pil_filter(name: &str) -> PyResult<PilFilter> {
+    Ok(match name.to_ascii_lowercase().as_str() {
+        "bicubic" => PilFilter::Bicubic,
+        "bilinear" => PilFilter::Bilinear,
+        "lanczos" => PilFilter::Lanczos,
+        "box" => PilFilter::Box,
+        "hamming" => PilFilter::Hamming,
+        "nearest" => PilFilter::Nearest,
+        _ => {
+            return Err(PyValueError::new_err(format!(
+                "filter {name:?} is not one of bicubic, bilinear, lanczos, box, hamming, nearest"
+            )))
+        }
+    })
+}
+
 fn threads_or_all(threads: Option<usize>) -> PyResult<usize> {
     match threads {
         Some(0) => Err(PyValueError::new_err("threads must be at least 1")),
@@ -144,7 +182,8 @@ fn run_cli(py: Python<'_>, argv: Vec<OsString>, bench_command: Vec<OsString>) ->
 #[pyfunction]
 #[pyo3(signature = (inputs, output, *, threads=None, size=128, pad=16, height=137, width=236,
     force=false, skip_blank=false, labels=None, shard_size=None, format=None, id_column=None,
-    progress=false))]
+    progress=false, recipe=None, output_size=None, color="rgb", filter="bicubic", files=None,
+    skip_bad=false, max_pixels=None))]
 #[allow(clippy::too_many_arguments)]
 fn convert<'py>(
     py: Python<'py>,
@@ -162,7 +201,24 @@ fn convert<'py>(
     format: Option<String>,
     id_column: Option<String>,
     progress: bool,
+    recipe: Option<String>,
+    output_size: Option<(usize, usize)>,
+    color: &str,
+    filter: &str,
+    files: Option<PathBuf>,
+    skip_bad: bool,
+    max_pixels: Option<u64>,
 ) -> PyResult<Bound<'py, PyDict>> {
+    let recipe = match recipe.as_deref() {
+        None => None,
+        Some("kernel") => Some(RecipeKind::Kernel),
+        Some("pil") => Some(RecipeKind::Pil),
+        Some(other) => {
+            return Err(PyValueError::new_err(format!(
+                "recipe {other:?} is not one of kernel, pil"
+            )))
+        }
+    };
     let format = match format.as_deref() {
         None => None,
         Some(name) => Some(OutputFormat::from_name(name).ok_or_else(|| {
@@ -186,6 +242,13 @@ fn convert<'py>(
         skip_blank,
         id_column,
         panic_on_image_id: None,
+        recipe,
+        output_size: checked_size(output_size)?,
+        color: pil_color(color)?,
+        filter: pil_filter(filter)?,
+        files,
+        skip_bad,
+        max_pixels: max_pixels.unwrap_or(crate::DEFAULT_MAX_PIXELS),
     };
     let summary = interruptible(py, |cancel| {
         use cli_app::progress::{ProgressMode, Reporter, DEFAULT_LINE_INTERVAL};
@@ -216,6 +279,22 @@ fn convert<'py>(
         .map(|p| p.display().to_string())
         .collect();
     dict.set_item("outputs", outputs)?;
+    dict.set_item("channel_mean", summary.channel_mean)?;
+    dict.set_item("channel_std", summary.channel_std)?;
+    dict.set_item("ignored", summary.ignored)?;
+    let bad: Vec<(String, String, String, String)> = summary
+        .bad
+        .iter()
+        .map(|b| {
+            (
+                b.path.display().to_string(),
+                b.id.clone(),
+                b.problem.clone(),
+                b.reason.clone(),
+            )
+        })
+        .collect();
+    dict.set_item("bad", bad)?;
     Ok(dict)
 }
 
@@ -246,7 +325,8 @@ fn read_stream(source: &Bound<'_, PyAny>) -> PyResult<(arrow_schema::SchemaRef, 
 /// written: `(ids, images)` with images a C-contiguous `(N, size, size)` uint8
 /// array.
 #[pyfunction]
-#[pyo3(signature = (source, *, size=128, pad=16, height=137, width=236, threads=None, id_column=None))]
+#[pyo3(signature = (source, *, size=128, pad=16, height=137, width=236, threads=None, id_column=None,
+    output_size=None, color="rgb", filter="bicubic", max_pixels=None))]
 #[allow(clippy::too_many_arguments)]
 fn transform<'py>(
     py: Python<'py>,
@@ -257,11 +337,19 @@ fn transform<'py>(
     width: usize,
     threads: Option<usize>,
     id_column: Option<String>,
+    output_size: Option<(usize, usize)>,
+    color: &str,
+    filter: &str,
+    max_pixels: Option<u64>,
 ) -> PyResult<(Vec<String>, Bound<'py, PyAny>)> {
     let options = TransformOptions {
         geometry: geometry(height, width, size, pad)?,
         threads: threads_or_all(threads)?,
         id_column,
+        output_size: checked_size(output_size)?,
+        color: pil_color(color)?,
+        filter: pil_filter(filter)?,
+        max_pixels: max_pixels.unwrap_or(crate::DEFAULT_MAX_PIXELS),
     };
     let images = if source.hasattr("__arrow_c_stream__")? {
         let name = format!("<{}>", source.get_type().name()?);
@@ -280,8 +368,15 @@ fn transform<'py>(
     }
     .map_err(to_py)?;
     let n = images.ids.len();
-    let array = PyArray1::from_vec(py, images.pixels).reshape([n, images.size, images.size])?;
-    Ok((images.ids, array.into_any()))
+    let shape = images.shape;
+    let flat = PyArray1::from_vec(py, images.pixels);
+    let array = if shape.channels == 1 {
+        flat.reshape([n, shape.height, shape.width])?.into_any()
+    } else {
+        flat.reshape([n, shape.height, shape.width, shape.channels])?
+            .into_any()
+    };
+    Ok((images.ids, array))
 }
 
 /// The extension module.

@@ -16,7 +16,7 @@ pub enum RecipeKind {
 }
 
 /// The shape of every image a run writes.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct OutputShape {
     /// Rows.
     pub height: usize,

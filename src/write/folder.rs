@@ -40,15 +40,21 @@ fn written_by_pixelprep(name: &str) -> bool {
 }
 
 /// The first entry of `dir` that pixelprep would not have written there: a file
-/// of another kind, a folder or a link. `--force` refuses to replace such a
+/// of another kind, a folder holding such an entry, or a link. `--force` refuses to replace such a
 /// folder, so a mistyped `-o ~ --force` cannot delete anyone's files.
 pub(crate) fn foreign_entry(dir: &Path) -> io::Result<Option<PathBuf>> {
     let mut names = Vec::new();
     for entry in std::fs::read_dir(dir)? {
         let entry = entry?;
-        let plain_file = entry.file_type()?.is_file();
+        let kind = entry.file_type()?;
         let name = entry.file_name();
-        let ours = plain_file && name.to_str().is_some_and(written_by_pixelprep);
+        // Sub-folders hold the images of ids with a path (`cat/0001`): ours when
+        // all they hold is ours.
+        let ours = if kind.is_dir() {
+            foreign_entry(&entry.path())?.is_none()
+        } else {
+            kind.is_file() && name.to_str().is_some_and(written_by_pixelprep)
+        };
         if !ours {
             names.push(entry.path());
         }

@@ -12,6 +12,7 @@ mod common;
 mod cli;
 mod convert;
 mod errors;
+mod images;
 mod inspect;
 mod library;
 mod outputs;

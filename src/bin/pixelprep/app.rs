@@ -8,7 +8,7 @@ use std::sync::Arc;
 
 use super::bench::{render_json, render_table, run_bench};
 use super::cli::{Cli, Command};
-use super::inspect::render;
+use super::inspect::{render, render_images};
 use super::progress::{ProgressMode, Reporter};
 use clap::Parser;
 use pixelprep::{convert, inspect, write_synthetic_until, Summary};
@@ -144,6 +144,17 @@ fn run(
         Command::Inspect(args) => {
             let mut failed = 0;
             for path in &args.inputs {
+                if pixelprep::is_image_input(path) {
+                    let threads = super::cli::default_threads();
+                    match pixelprep::inspect_images(std::slice::from_ref(path), None, threads) {
+                        Ok(report) => print_out(&render_images(path, &report))?,
+                        Err(e) => {
+                            eprintln!("error: {}", error_chain(&e.into()));
+                            failed += 1;
+                        }
+                    }
+                    continue;
+                }
                 match inspect(path, args.id.id_column.as_deref()) {
                     Ok(layout) => print_out(&render(path, &layout, args.shape()))?,
                     Err(e) => {
@@ -173,8 +184,34 @@ fn summary_line(s: &Summary, output: &str) -> String {
         0 | 1 => String::new(),
         n => format!("{n} files, "),
     };
+    let ignored = if s.ignored > 0 {
+        format!(" ({} other files ignored)", s.ignored)
+    } else {
+        String::new()
+    };
+    let bad = match s.bad.len() {
+        0 => String::new(),
+        n => format!(", {n} bad file{} left out", if n == 1 { "" } else { "s" }),
+    };
+    // Colour images: the mean and std of each channel, as a training script
+    // normalizes with.
+    let stats = if s.channel_mean.len() > 1 {
+        let list = |v: &[f64]| {
+            v.iter()
+                .map(|x| format!("{x:.3}"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        };
+        format!(
+            "pixel mean (R, G, B) ({}), std ({})",
+            list(&s.channel_mean),
+            list(&s.channel_std)
+        )
+    } else {
+        format!("pixel mean {:.3}, std {:.3}", s.mean, s.std)
+    };
     format!(
-        "{} images, {} blank{skipped}, from {} file{} into {output} ({files}{:.1} MB) in {:.2} s, {:.0} images/s; pixel mean {:.3}, std {:.3}",
+        "{} images, {} blank{skipped}{bad}, from {} file{}{ignored} into {output} ({files}{:.1} MB) in {:.2} s, {:.0} images/s; {stats}",
         s.images,
         s.blanks,
         s.files,
@@ -182,8 +219,6 @@ fn summary_line(s: &Summary, output: &str) -> String {
         s.output_bytes as f64 / 1e6,
         s.seconds,
         s.images_per_second(),
-        s.mean,
-        s.std
     )
 }
 
@@ -199,6 +234,15 @@ fn summary_json(s: &Summary) -> String {
         "mean": s.mean,
         "std": s.std,
         "outputs": s.outputs.iter().map(|p| p.display().to_string()).collect::<Vec<_>>(),
+        "channel_mean": s.channel_mean,
+        "channel_std": s.channel_std,
+        "ignored": s.ignored,
+        "bad": s.bad.iter().map(|b| serde_json::json!({
+            "path": b.path.display().to_string(),
+            "image_id": b.id,
+            "problem": b.problem,
+            "reason": b.reason,
+        })).collect::<Vec<_>>(),
     })
     .to_string()
 }

@@ -45,7 +45,7 @@ pub enum Command {
     #[command(after_help = EXAMPLES)]
     Convert(ConvertArgs),
 
-    /// Describe pixel tables from their footers or schemas, without reading the pixels.
+    /// Describe pixel tables from their footers or schemas, or image folders from the files' headers, without reading the pixels.
     #[command(after_help = INSPECT_EXAMPLES)]
     Inspect(InspectArgs),
 
@@ -166,7 +166,7 @@ impl SynthArgs {
 
 #[derive(Debug, Args)]
 pub struct InspectArgs {
-    /// Pixel tables (Parquet, Feather / Arrow IPC).
+    /// Pixel tables (Parquet, Feather / Arrow IPC), or folders and files of images.
     #[arg(required = true, value_name = "INPUT")]
     pub inputs: Vec<PathBuf>,
 

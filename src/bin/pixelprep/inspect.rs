@@ -120,6 +120,50 @@ fn summarize_groups(rows: &[u64]) -> String {
         .join(", ")
 }
 
+/// The report for a folder or file of images.
+pub fn render_images(path: &Path, report: &pixelprep::ImagesReport) -> String {
+    let mut out = String::new();
+    let counts = |map: &std::collections::BTreeMap<String, usize>| {
+        let mut items: Vec<(&String, &usize)> = map.iter().collect();
+        items.sort_by(|a, b| b.1.cmp(a.1).then(a.0.cmp(b.0)));
+        items
+            .iter()
+            .map(|(k, v)| format!("{k} {v}"))
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    let _ = writeln!(out, "{}", path.display());
+    let ignored = if report.ignored > 0 {
+        format!(" ({} other files ignored)", report.ignored)
+    } else {
+        String::new()
+    };
+    let _ = writeln!(out, "  images        {}{ignored}", report.files);
+    let _ = writeln!(out, "  formats       {}", counts(&report.formats));
+    let _ = writeln!(out, "  modes         {}", counts(&report.modes));
+    if let (Some((w0, w1)), Some((h0, h1))) = (report.widths, report.heights) {
+        let _ = writeln!(out, "  sizes         width {w0}..{w1}, height {h0}..{h1}");
+    }
+    if !report.classes.is_empty() {
+        let classes: Vec<String> = report
+            .classes
+            .iter()
+            .enumerate()
+            .map(|(i, (name, n))| format!("{i} {name:?} ({n})"))
+            .collect();
+        let _ = writeln!(
+            out,
+            "  classes       {}: {}",
+            report.classes.len(),
+            classes.join(", ")
+        );
+    }
+    for (file, why) in &report.unreadable {
+        let _ = writeln!(out, "  unreadable    {}: {why}", file.display());
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -208,13 +208,14 @@ fn rate_and_eta(done: u64, total: u64, elapsed: f64) -> String {
 
 /// One plain progress line.
 fn progress_line(label: &str, done: u64, total: u64, elapsed: f64) -> String {
+    if done == 0 {
+        // The first line, printed at once so a notebook cell shows the run has
+        // begun: what is to come, not a "0 of N (0%)" that says nothing.
+        return format!("{label}: starting, {total} images");
+    }
     let percent = (100 * done).checked_div(total).map_or(100, |p| p.min(100));
     let head = format!("{label}: {done} of {total} images ({percent}%)");
-    if done == 0 {
-        head
-    } else {
-        format!("{head}, {}", rate_and_eta(done, total, elapsed))
-    }
+    format!("{head}, {}", rate_and_eta(done, total, elapsed))
 }
 
 fn bar_style() -> ProgressStyle {
@@ -318,7 +319,7 @@ mod tests {
     fn the_first_line_has_no_rate() {
         assert_eq!(
             progress_line("convert", 0, 36, 0.0),
-            "convert: 0 of 36 images (0%)"
+            "convert: starting, 36 images"
         );
     }
 

@@ -1,0 +1,357 @@
+//! Image files through Pillow's recipe, against arrays made by Pillow 13.0 itself
+//! (`scripts/make_image_fixtures.py`): every format and mode of
+//! `tests/fixtures/images/folder`, every filter, gray and RGB, and the PngSuite
+//! and BMP Suite files; bad files refused or left out with `--skip-bad`.
+
+use std::path::{Path, PathBuf};
+
+use crate::common::{convert_args, pixelprep, pixelprep_ok, repo, stderr};
+
+fn images() -> PathBuf {
+    repo().join("tests/fixtures/images")
+}
+
+/// A uint8 C-order `.npy` file: its shape and bytes.
+fn read_npy(path: &Path) -> (Vec<usize>, Vec<u8>) {
+    let bytes = std::fs::read(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    assert_eq!(&bytes[..6], b"\x93NUMPY", "{}", path.display());
+    let (header_len, start) = match bytes[6] {
+        1 => (u16::from_le_bytes([bytes[8], bytes[9]]) as usize, 10),
+        _ => (
+            u32::from_le_bytes([bytes[8], bytes[9], bytes[10], bytes[11]]) as usize,
+            12,
+        ),
+    };
+    let header = std::str::from_utf8(&bytes[start..start + header_len]).unwrap();
+    assert!(header.contains("'|u1'"), "{header}");
+    assert!(header.contains("'fortran_order': False"), "{header}");
+    let dims = header.split("'shape': (").nth(1).unwrap();
+    let dims = &dims[..dims.find(')').unwrap()];
+    let shape: Vec<usize> = dims
+        .split(',')
+        .map(str::trim)
+        .filter(|d| !d.is_empty())
+        .map(|d| d.parse().unwrap())
+        .collect();
+    (shape, bytes[start + header_len..].to_vec())
+}
+
+/// The ids of the metadata CSV beside an array, and its other columns.
+fn metadata_rows(array: &Path) -> Vec<Vec<String>> {
+    let csv = std::fs::read_to_string(array.with_extension("metadata.csv")).unwrap();
+    csv.lines()
+        .skip(1)
+        .map(|l| l.split(',').map(str::to_string).collect())
+        .collect()
+}
+
+/// Converts `input` to an array with `extra` options and compares it, image by
+/// image, with the golden array `golden` whose ids are `ids`.
+fn assert_equals_golden(input: &Path, extra: &[&str], golden: &Path, ids: &[String]) {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("x.npy");
+    pixelprep_ok(convert_args(&[input], &out, &[&["-q"], extra].concat()));
+    let (shape, ours) = read_npy(&out);
+    let (golden_shape, theirs) = read_npy(golden);
+    assert_eq!(shape, golden_shape, "{extra:?}");
+    let got_ids: Vec<String> = metadata_rows(&out)
+        .into_iter()
+        .map(|r| r[0].clone())
+        .collect();
+    assert_eq!(got_ids, ids, "order and ids");
+    let per_image: usize = shape[1..].iter().product();
+    let differing: Vec<String> = ours
+        .chunks(per_image)
+        .zip(theirs.chunks(per_image))
+        .zip(ids)
+        .filter(|((a, b), _)| a != b)
+        .map(|((a, b), id)| {
+            let n = a.iter().zip(b.iter()).filter(|(x, y)| x != y).count();
+            format!("{id}: {n} samples differ")
+        })
+        .collect();
+    assert!(
+        differing.is_empty(),
+        "{extra:?} vs {}: {differing:#?}",
+        golden.display()
+    );
+}
+
+fn lines(path: &Path) -> Vec<String> {
+    std::fs::read_to_string(path)
+        .unwrap()
+        .lines()
+        .map(str::to_string)
+        .collect()
+}
+
+#[test]
+fn every_format_mode_and_filter_equals_pillow() {
+    let golden = images().join("golden");
+    let ids = lines(&golden.join("ids.txt"));
+    assert!(ids.len() >= 50, "the fixture folder has every kind");
+    let mut checked = 0;
+    for entry in std::fs::read_dir(&golden).unwrap() {
+        let path = entry.unwrap().path();
+        let name = path.file_name().unwrap().to_string_lossy().into_owned();
+        let Some(stem) = name.strip_suffix(".npy") else {
+            continue;
+        };
+        // pil_<MODE>_<W>x<H>_<filter>
+        let parts: Vec<&str> = stem.split('_').collect();
+        let color = if parts[1] == "L" { "gray" } else { "rgb" };
+        let args = ["--size", parts[2], "--filter", parts[3], "--color", color];
+        assert_equals_golden(&images().join("folder"), &args, &path, &ids);
+        checked += 1;
+    }
+    assert_eq!(checked, 10, "every golden array was compared");
+}
+
+#[test]
+fn class_folders_give_torchvision_labels() {
+    let golden = images().join("golden");
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("x.npy");
+    pixelprep_ok(convert_args(
+        &[&images().join("folder")],
+        &out,
+        &["-q", "--size", "8"],
+    ));
+    let rows = metadata_rows(&out);
+    let expected: Vec<Vec<String>> = lines(&golden.join("ids.txt"))
+        .into_iter()
+        .zip(lines(&golden.join("labels.txt")))
+        .map(|(id, label)| {
+            let (class, index) = label.split_once('\t').unwrap();
+            vec![id, class.to_string(), index.to_string()]
+        })
+        .collect();
+    assert_eq!(rows, expected);
+    let header = std::fs::read_to_string(out.with_extension("metadata.csv")).unwrap();
+    assert!(header.starts_with("image_id,label,label_index\n"));
+}
+
+/// BMP Suite files where the `image` crate's BMP decoder and Pillow part ways
+/// (16-bit channel scaling, RLE with skipped pixels, odd headers); a known gap,
+/// named in docs/spec.md. Any other difference fails the test.
+const BMP_DIVERGENCES: [&str; 13] = [
+    "bmp/b/badplanes.bmp",
+    "bmp/b/badrle.bmp",
+    "bmp/b/rletopdown.bmp",
+    "bmp/g/rgb16-565.bmp",
+    "bmp/g/rgb16-565pal.bmp",
+    "bmp/g/rgb16.bmp",
+    "bmp/g/rgb32bf.bmp",
+    "bmp/q/pal2.bmp",
+    "bmp/q/pal4rletrns.bmp",
+    "bmp/q/pal8os2v2.bmp",
+    "bmp/q/pal8rletrns.bmp",
+    "bmp/q/rgb16-231.bmp",
+    "bmp/q/rgba16-4444.bmp",
+];
+
+#[test]
+fn conformance_suites_read_as_pillow_reads_them() {
+    let suite = images().join("conformance");
+    let ok_ids = lines(&suite.join("ids.txt"));
+    let (shape, golden) = read_npy(&suite.join("golden_RGB_16x16_bicubic.npy"));
+    assert_eq!(shape, [ok_ids.len(), 16, 16, 3]);
+    let dir = tempfile::tempdir().unwrap();
+    let mut disagreements = Vec::new();
+    let mut png_files = 0;
+    for line in lines(&suite.join("expected.tsv")) {
+        let mut fields = line.split('\t');
+        let (relative, status) = (fields.next().unwrap(), fields.next().unwrap());
+        png_files += relative.starts_with("png/") as usize;
+        let out = dir
+            .path()
+            .join(format!("{}.npy", relative.replace('/', "_")));
+        let result = pixelprep(convert_args(
+            &[&suite.join(relative)],
+            &out,
+            &["-q", "--size", "16"],
+        ));
+        let agrees = if status == "ok" {
+            let at = ok_ids.iter().position(|i| i == relative).unwrap();
+            result.status.success() && read_npy(&out).1 == golden[at * 768..(at + 1) * 768]
+        } else {
+            // Refused with the file named, never a crash.
+            let refused = result.status.code() == Some(1);
+            refused && stderr(&result).contains(relative.rsplit('/').next().unwrap())
+        };
+        if !agrees {
+            disagreements.push(relative.to_string());
+        }
+    }
+    assert!(png_files >= 20, "the PngSuite files are there");
+    assert_eq!(
+        disagreements, BMP_DIVERGENCES,
+        "files that differ from Pillow"
+    );
+}
+
+#[test]
+fn bad_files_stop_the_run_naming_the_file_or_are_left_out() {
+    let bad = images().join("bad");
+    for line in lines(&bad.join("expected.tsv")) {
+        let mut fields = line.split('\t');
+        let (name, status) = (fields.next().unwrap(), fields.next().unwrap());
+        let dir = tempfile::tempdir().unwrap();
+        let out = dir.path().join("x.npy");
+        let result = pixelprep(convert_args(
+            &[&bad.join(name)],
+            &out,
+            &["-q", "--size", "8"],
+        ));
+        if status == "ok" {
+            assert!(result.status.success(), "{name}: {}", stderr(&result));
+            continue;
+        }
+        assert_eq!(result.status.code(), Some(1), "{name}: {}", stderr(&result));
+        let message = stderr(&result);
+        assert!(message.contains(name), "{name}: {message}");
+        let kind = match status {
+            "DecompressionBombError" => "too large",
+            "OSError" => "truncated",
+            _ => "",
+        };
+        assert!(message.contains(kind), "{name} ({status}): {message}");
+        assert!(
+            !out.exists(),
+            "{name}: nothing is left under the final name"
+        );
+    }
+
+    // --skip-bad: the good images are converted and every bad one is named.
+    // (truncated.jpg and truncated.png would share an id: each gets its own.)
+    let dir = tempfile::tempdir().unwrap();
+    let folder = dir.path().join("in");
+    std::fs::create_dir(&folder).unwrap();
+    let mut refused = Vec::new();
+    for line in lines(&bad.join("expected.tsv")) {
+        let mut fields = line.split('\t');
+        let (name, status) = (fields.next().unwrap(), fields.next().unwrap());
+        let (stem, extension) = name.rsplit_once('.').unwrap();
+        let id = format!("{stem}_{extension}");
+        std::fs::copy(bad.join(name), folder.join(format!("{id}.{extension}"))).unwrap();
+        if status != "ok" {
+            refused.push(id);
+        }
+    }
+    refused.sort();
+    let out = dir.path().join("x.npy");
+    let summary = pixelprep_ok(convert_args(
+        &[&folder],
+        &out,
+        &["-q", "--size", "8", "--json", "--skip-bad"],
+    ));
+    let json: serde_json::Value = serde_json::from_str(&summary).unwrap();
+    assert_eq!(json["images"], 1, "{summary}");
+    let named: Vec<&str> = json["bad"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|b| b["image_id"].as_str().unwrap())
+        .collect();
+    assert_eq!(named, refused);
+    let csv = std::fs::read_to_string(dir.path().join("x.bad.csv")).unwrap();
+    assert_eq!(csv.lines().count(), refused.len() + 1, "{csv}");
+    assert!(csv.starts_with("path,image_id,problem,reason\n"));
+    assert_eq!(read_npy(&out).0, [1, 8, 8, 3]);
+}
+
+#[test]
+fn a_huge_header_is_refused_before_any_pixel_buffer() {
+    let bomb = images().join("bad/bomb_60000x60000.png");
+    let dir = tempfile::tempdir().unwrap();
+    let result = pixelprep(convert_args(&[&bomb], &dir.path().join("x.npy"), &["-q"]));
+    assert!(
+        stderr(&result).contains("60000x60000"),
+        "{}",
+        stderr(&result)
+    );
+    // A lower limit refuses ordinary images too, by the same rule.
+    let photo = images().join("folder/cat/0001.jpg");
+    let result = pixelprep(convert_args(
+        &[&photo],
+        &dir.path().join("y.npy"),
+        &["-q", "--max-pixels", "100"],
+    ));
+    assert_eq!(result.status.code(), Some(1));
+    assert!(stderr(&result).contains("too large"), "{}", stderr(&result));
+}
+
+#[test]
+fn image_files_and_pixel_tables_do_not_mix() {
+    let dir = tempfile::tempdir().unwrap();
+    let photo = images().join("folder/cat/0001.jpg");
+    let result = pixelprep(convert_args(
+        &[&crate::common::sample(), &photo],
+        &dir.path().join("x.npy"),
+        &["-q"],
+    ));
+    assert_eq!(result.status.code(), Some(1));
+    assert!(stderr(&result).contains("two runs"), "{}", stderr(&result));
+    // The kernel's recipe is for tables; Pillow's for image files.
+    let result = pixelprep(convert_args(
+        &[&photo],
+        &dir.path().join("y.npy"),
+        &["-q", "--recipe", "kernel"],
+    ));
+    assert_eq!(result.status.code(), Some(1));
+    let result = pixelprep(convert_args(
+        &[&crate::common::sample()],
+        &dir.path().join("z.npy"),
+        &["-q", "--recipe", "pil"],
+    ));
+    assert_eq!(result.status.code(), Some(1));
+}
+
+#[test]
+fn every_output_holds_the_same_colour_images() {
+    let folder = images().join("folder");
+    let dir = tempfile::tempdir().unwrap();
+    let array = dir.path().join("x.npy");
+    pixelprep_ok(convert_args(&[&folder], &array, &["-q", "--size", "24x16"]));
+    let (_, pixels) = read_npy(&array);
+    let ids: Vec<String> = metadata_rows(&array)
+        .into_iter()
+        .map(|r| r[0].clone())
+        .collect();
+    let image = |i: usize| &pixels[i * 24 * 16 * 3..(i + 1) * 24 * 16 * 3];
+    let check = |name: &str, png: &[u8]| {
+        let id = name.strip_suffix(".png").unwrap();
+        let at = ids
+            .iter()
+            .position(|i| i == id)
+            .unwrap_or_else(|| panic!("{name}"));
+        let (w, h, c, decoded) = pixelprep::internals::decode_png_8bit(png).unwrap();
+        assert_eq!((w, h, c), (24, 16, 3), "{name}");
+        assert_eq!(decoded, image(at), "{name}");
+    };
+    let zip = dir.path().join("x.zip");
+    pixelprep_ok(convert_args(&[&folder], &zip, &["-q", "--size", "24x16"]));
+    let entries = crate::common::zip_entries(&zip);
+    let pngs: Vec<_> = entries
+        .iter()
+        .filter(|(n, _)| n.ends_with(".png"))
+        .collect();
+    assert_eq!(pngs.len(), ids.len());
+    for (name, data) in pngs {
+        check(name, data);
+    }
+    let out = dir.path().join("folder-out");
+    pixelprep_ok(convert_args(&[&folder], &out, &["-q", "--size", "24x16"]));
+    for id in &ids {
+        check(
+            &format!("{id}.png"),
+            &std::fs::read(out.join(format!("{id}.png"))).unwrap(),
+        );
+    }
+    // --force replaces a folder output of nested class folders it wrote itself.
+    pixelprep_ok(convert_args(
+        &[&folder],
+        &out,
+        &["-q", "--size", "24x16", "--force"],
+    ));
+}
