@@ -247,7 +247,19 @@ pub(super) fn convert_files(
     let format = options.output_format();
     check_ids(&list, format)?;
     if list.files.is_empty() {
-        progress.warn("no image files found (jpg, jpeg, png, webp, bmp, gif, tif, tiff); the output holds no images");
+        let folder = options.inputs.iter().find(|p| p.is_dir());
+        return Err(Error::Layout {
+            at: Location::file(
+                folder
+                    .or(options.files.as_ref())
+                    .cloned()
+                    .unwrap_or_default(),
+            ),
+            message: "is a directory with no image files (jpg, jpeg, png, webp, bmp, gif, tif, \
+                      tiff) in it; pass a folder of images, or for pixel tables the .parquet \
+                      files inside it"
+                .into(),
+        });
     }
     let metadata = gather_labels(options, &list)?;
     let recipe = recipe(options);

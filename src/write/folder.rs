@@ -51,7 +51,9 @@ pub(crate) fn foreign_entry(dir: &Path) -> io::Result<Option<PathBuf>> {
         // Sub-folders hold the images of ids with a path (`cat/0001`): ours when
         // all they hold is ours.
         let ours = if kind.is_dir() {
-            foreign_entry(&entry.path())?.is_none()
+            // An empty folder is not one of ours: nothing we write leaves one.
+            let path = entry.path();
+            std::fs::read_dir(&path)?.next().is_some() && foreign_entry(&path)?.is_none()
         } else {
             kind.is_file() && name.to_str().is_some_and(written_by_pixelprep)
         };
