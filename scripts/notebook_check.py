@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Runs pixelprep the way notebook users do, and reads its zip the way the README does.
+"""Runs pixelprep the way notebook users do, and reads its zip the way docs/notebook.md (linked from the README) does.
 
     scripts/notebook_check.py --binary PATH [--kernel NAME] [--recipe FILE] [--rows N]
 
@@ -226,12 +226,12 @@ def without_pty_newlines(text):
 
 def readme_recipe():
     """The README's fenced python block that defines ZipImages, dedented (it sits in a list)."""
-    with open(os.path.join(REPO, "README.md"), encoding="utf-8") as f:
+    with open(os.path.join(REPO, "docs", "notebook.md"), encoding="utf-8") as f:
         readme = f.read()
     blocks = re.findall(r"^([ \t]*)```python[ \t]*\n(.*?)^\1```", readme, re.S | re.M)
     found = [textwrap.dedent(body) for _, body in blocks if "class ZipImages(Dataset)" in body]
     if len(found) != 1:
-        raise RuntimeError(f"README.md: {len(found)} ```python blocks contain "
+        raise RuntimeError(f"docs/notebook.md: {len(found)} ```python blocks contain "
                            "'class ZipImages(Dataset)', expected 1")
     return found[0]
 
@@ -465,7 +465,7 @@ def check_dataset(binary, tmp, recipe_path, rows, workers):
     lines, ok = [], True
     zip_path = make_zip(binary, tmp, rows)
     recipe = open(recipe_path).read() if recipe_path else readme_recipe()
-    source = recipe_path or "README.md"
+    source = recipe_path or "docs/notebook.md"
 
     for label, text, is_control in (("recipe", recipe, False), ("old", OLD_RECIPE, True)):
         r = run_recipe(text, zip_path, workers, tmp, label)
