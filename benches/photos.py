@@ -1,0 +1,156 @@
+"""The numba article's job, timed side by side: a folder of JPEG photographs to
+(N, 64, 64, 3) arrays, by the article's code (PIL open/convert/resize in a
+ProcessPoolExecutor, batches of 1,000), by the same in one process, by
+pixelprep, and the floor: the same files only decoded by libjpeg-turbo (PIL
+`load()`) in a process pool. Every peer and pixelprep run alternate round after
+round; medians are reported, and pixelprep's array is checked equal to the
+article's.
+
+    python benches/photos.py make DIR --count 3000      # the photos (scikit-image's data)
+    python benches/photos.py run DIR BINARY --rounds 3  # the timings
+
+Run it in the venv of scripts/requirements-images.txt (benches/compare_photos.sh
+does all of it).
+"""
+
+import argparse
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from concurrent.futures import ProcessPoolExecutor
+
+import numpy as np
+from PIL import Image
+
+BATCH = 1000  # the article's batch_size
+# Colour photographs shipped inside scikit-image's wheel (no download).
+SOURCES = ["astronaut", "coffee", "chelsea", "rocket", "immunohistochemistry", "logo", "retina"]
+
+
+def make(out, count, seed=2026):
+    import skimage.data
+
+    rng = np.random.default_rng(seed)
+    sources = []
+    for name in SOURCES:
+        try:
+            pixels = getattr(skimage.data, name)()
+        except Exception:  # fetched at run time in this version: not shipped
+            continue
+        if pixels.ndim == 3 and pixels.shape[2] >= 3:
+            sources.append(Image.fromarray(pixels[..., :3]))
+    os.makedirs(out, exist_ok=True)
+    for i in range(count):
+        im = sources[i % len(sources)]
+        w, h = im.size
+        cw, ch = (int(v * rng.uniform(0.4, 1.0)) for v in (w, h))
+        x0, y0 = int(rng.integers(0, w - cw + 1)), int(rng.integers(0, h - ch + 1))
+        side = int(rng.integers(300, 1001))  # the long side, 300..1000 px
+        scale = side / max(cw, ch)
+        part = im.crop((x0, y0, x0 + cw, y0 + ch)).resize(
+            (max(1, round(cw * scale)), max(1, round(ch * scale))), Image.Resampling.BICUBIC)
+        part.save(os.path.join(out, f"{i:06d}.jpg"), quality=int(rng.integers(75, 96)))
+
+
+def files_of(folder):
+    return [os.path.join(folder, n) for n in sorted(os.listdir(folder)) if n.endswith(".jpg")]
+
+
+def image_resize(path):
+    """The article's function."""
+    im = Image.open(path)
+    im = im.convert("RGB")
+    return np.array(im.resize((64, 64)))
+
+
+def partition(paths):
+    return [image_resize(p) for p in paths]
+
+
+def decode_only(paths):
+    for p in paths:
+        with Image.open(p) as im:
+            im.load()
+    return len(paths)
+
+
+def batches(paths):
+    return [paths[i:i + BATCH] for i in range(0, len(paths), BATCH)]
+
+
+def article_pool(paths):
+    with ProcessPoolExecutor() as executor:
+        parts = executor.map(partition, batches(paths))
+        return np.array([x for part in parts for x in part])
+
+
+def article_serial(paths):
+    return np.array(partition(paths))
+
+
+def floor(paths):
+    with ProcessPoolExecutor() as executor:
+        return sum(executor.map(decode_only, batches(paths)))
+
+
+def run(folder, binary, rounds):
+    paths = files_of(folder)
+    tmp = tempfile.mkdtemp(prefix="pixelprep-photos-")
+    out = os.path.join(tmp, "x.npy")
+
+    def pixelprep():
+        subprocess.run([binary, "convert", folder, "-o", out, "--size", "64", "--force", "-q"],
+                       check=True)
+
+    peers = {
+        "floor: PIL decode only, process pool": lambda: floor(paths),
+        "article: PIL + ProcessPoolExecutor": lambda: article_pool(paths),
+        "article in one process": lambda: article_serial(paths),
+        "pixelprep --size 64 -> .npy": pixelprep,
+    }
+    times = {name: [] for name in peers}
+    reference = None
+    for r in range(rounds):
+        order = list(peers) if r % 2 == 0 else list(reversed(peers))
+        for name in order:
+            start = time.perf_counter()
+            result = peers[name]()
+            times[name].append(time.perf_counter() - start)
+            if name.startswith("article: "):
+                reference = result
+    ours = np.load(out)
+    same = int(sum((ours[i] == reference[i]).all() for i in range(len(paths))))
+    print(f"{len(paths)} JPEG photos in {folder}, {rounds} rounds, {os.cpu_count()} cores")
+    article = statistics.median(times["article: PIL + ProcessPoolExecutor"])
+    base = statistics.median(times["floor: PIL decode only, process pool"])
+    print(f"{'run':40} {'median s':>9} {'x article':>10} {'x floor':>8}  runs")
+    for name, ts in times.items():
+        m = statistics.median(ts)
+        runs = " ".join(f"{t:.2f}" for t in ts)
+        print(f"{name:40} {m:9.2f} {article / m:10.2f} {m / base:8.2f}  {runs}")
+    print(f"pixelprep's array equals the article's: {same} identical of {len(paths)}")
+    return 0 if same == len(paths) else 1
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    sub = ap.add_subparsers(dest="command", required=True)
+    m = sub.add_parser("make")
+    m.add_argument("dir")
+    m.add_argument("--count", type=int, default=3000)
+    r = sub.add_parser("run")
+    r.add_argument("dir")
+    r.add_argument("binary")
+    r.add_argument("--rounds", type=int, default=3)
+    args = ap.parse_args()
+    if args.command == "make":
+        make(args.dir, args.count)
+        return 0
+    return run(args.dir, os.path.abspath(args.binary), args.rounds)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

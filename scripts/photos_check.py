@@ -1,0 +1,105 @@
+"""Real photographs of every format and mode, converted by pixelprep and by Pillow
+itself: every image must be equal, sample for sample, in the documented order.
+
+    python scripts/photos_check.py BINARY [--count N]
+
+Makes N photos (default 300) with `make_image_fixtures.py --photos` (crops and
+rescales of scikit-image's photographs saved as baseline, progressive and CMYK
+JPEG, OpenCV JPEG, PNG of every kind, lossy and lossless WebP, BMP, GIF, TIFF),
+then for several sizes, filters and modes compares pixelprep's .npy with
+`Image.open(p).convert(MODE).resize((W, H), FILTER)`. Run in the venv of
+scripts/requirements-images.txt (scripts/check-photos.sh makes it).
+"""
+
+import argparse
+import os
+import subprocess
+import sys
+import tempfile
+
+import numpy as np
+from PIL import Image
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+FILTERS = {
+    "bicubic": Image.Resampling.BICUBIC,
+    "lanczos": Image.Resampling.LANCZOS,
+    "bilinear": Image.Resampling.BILINEAR,
+    "nearest": Image.Resampling.NEAREST,
+    "box": Image.Resampling.BOX,
+    "hamming": Image.Resampling.HAMMING,
+}
+# (mode, width, height, filter): the article's 64x64, gray, a large enlargement-
+# or-shrink, a non-square one and the other filters.
+CASES = [
+    ("RGB", 64, 64, "bicubic"),
+    ("L", 64, 64, "bicubic"),
+    ("RGB", 256, 256, "lanczos"),
+    ("RGB", 96, 48, "bilinear"),
+    ("RGB", 50, 70, "nearest"),
+    ("RGB", 32, 32, "box"),
+    ("L", 40, 30, "hamming"),
+]
+EXTENSIONS = (".jpg", ".jpeg", ".png", ".webp", ".bmp", ".gif", ".tif", ".tiff")
+
+
+def image_files(root):
+    found = []
+    for folder, dirs, files in os.walk(root):
+        dirs[:] = [d for d in dirs if not d.startswith(".")]
+        for name in files:
+            if not name.startswith(".") and name.lower().endswith(EXTENSIONS):
+                found.append(os.path.relpath(os.path.join(folder, name), root).replace(os.sep, "/"))
+    return sorted(found)
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("binary")
+    ap.add_argument("--count", type=int, default=300)
+    args = ap.parse_args()
+    binary = os.path.abspath(args.binary)
+    passed = failed = 0
+    with tempfile.TemporaryDirectory(prefix="pixelprep-photos-") as tmp:
+        photos = os.path.join(tmp, "photos")
+        subprocess.run([sys.executable, os.path.join(HERE, "make_image_fixtures.py"),
+                        "--photos", str(args.count), "--out", photos], check=True)
+        files = image_files(photos)
+        kinds = {}
+        for f in files:
+            with Image.open(os.path.join(photos, f)) as im:
+                kinds[(im.format, im.mode)] = kinds.get((im.format, im.mode), 0) + 1
+        print(f"{len(files)} photos: " + ", ".join(f"{k[0]} {k[1]} {n}" for k, n in sorted(kinds.items())))
+        ids = [os.path.splitext(f)[0] for f in files]
+        for mode, width, height, name in CASES:
+            what = f"{mode} {width}x{height} {name}"
+            out = os.path.join(tmp, "x.npy")
+            cmd = [binary, "convert", photos, "-o", out, "--force", "-q", "--size",
+                   f"{width}x{height}", "--filter", name, "--color", "gray" if mode == "L" else "rgb"]
+            r = subprocess.run(cmd, capture_output=True, text=True)
+            if r.returncode != 0:
+                print(f"FAIL {what}: pixelprep exited {r.returncode}: {r.stderr.strip()}")
+                failed += 1
+                continue
+            ours = np.load(out)
+            with open(os.path.join(tmp, "x.metadata.csv"), encoding="utf-8") as f:
+                got_ids = [line.split(",")[0] for line in f.read().splitlines()[1:]]
+            differing = []
+            for i, relative in enumerate(files):
+                with Image.open(os.path.join(photos, relative)) as im:
+                    want = np.array(im.convert(mode).resize((width, height), FILTERS[name]))
+                if i >= len(ours) or ours[i].shape != want.shape or (ours[i] != want).any():
+                    differing.append(relative)
+            identical = len(files) - len(differing)
+            good = not differing and got_ids == ids
+            print(f"{'ok  ' if good else 'FAIL'} {what}: {identical} identical of {len(files)}"
+                  + ("" if got_ids == ids else "; ids or order differ")
+                  + (f"; differing: {differing[:5]}" if differing else ""))
+            passed += good
+            failed += not good
+    print(f"{passed} passed, {failed} failed")
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
