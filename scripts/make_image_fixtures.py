@@ -64,7 +64,7 @@ DEFAULT_OUT = REPO / "tests" / "fixtures" / "images"
 IMAGE_EXTS = {"jpg", "jpeg", "png", "webp", "bmp", "gif", "tif", "tiff"}
 
 R = Image.Resampling
-GOLDENS = [  # (mode, W, H, filter name)
+GOLDENS = [  # (mode, W, H, filter name[, fit])
     ("RGB", 64, 64, "bicubic"),
     ("RGB", 64, 64, "bilinear"),
     ("RGB", 64, 64, "lanczos"),
@@ -75,6 +75,12 @@ GOLDENS = [  # (mode, W, H, filter name)
     ("L", 64, 64, "bicubic"),
     ("L", 32, 48, "lanczos"),
     ("RGB", 150, 150, "bicubic"),
+    # The fits (docs/spec.md 8.6), by the Python expressions of fitted() below.
+    ("RGB", 64, 48, "bicubic", "crop"),
+    ("L", 40, 40, "lanczos", "crop"),
+    ("RGB", 50, 50, "nearest", "crop"),
+    ("RGB", 64, 48, "bicubic", "pad-10-200-30"),
+    ("L", 48, 32, "bilinear", "pad-128"),
 ]
 FILTERS = {
     "nearest": R.NEAREST,
@@ -631,14 +637,41 @@ def list_inputs(root: Path) -> list[str]:
     return sorted(found)
 
 
+def fitted(im, mode, w, h, filt, fit="stretch"):
+    """Image.open(p) to a (w, h) image of `mode` by `fit`: what pixelprep's --fit
+    means, as Python (docs/spec.md 8.6). `pad-R-G-B` / `pad-V` name the fill."""
+    im = im.convert(mode)
+    if fit == "stretch":
+        return im.resize((w, h), filt)
+    iw, ih = im.size
+    if fit == "crop":
+        # The largest centred box of the target's aspect.
+        bw, bh = min(iw, ih * w / h), min(ih, iw * h / w)
+        box = ((iw - bw) / 2, (ih - bh) / 2, (iw + bw) / 2, (ih + bh) / 2)
+        return im.resize((w, h), filt, box=box)
+    # pad: the whole image, aspect kept, centred on a canvas of the fill.
+    fill = tuple(int(v) for v in fit.split("-")[1:])
+    scale = min(w / iw, h / ih)
+    nw, nh = max(1, round(iw * scale)), max(1, round(ih * scale))
+    canvas = Image.new(mode, (w, h), fill if len(fill) > 1 else fill[0])
+    canvas.paste(im.resize((nw, nh), filt), ((w - nw) // 2, (h - nh) // 2))
+    return canvas
+
+
+def golden_name(spec) -> str:
+    mode, w, h, fname, *fit = spec
+    return f"pil_{mode}_{w}x{h}_{fname}" + "".join(f"_{f}" for f in fit)
+
+
 def golden_arrays(root: Path, rels: list[str], specs) -> dict[tuple, np.ndarray]:
     out = {}
-    for mode, w, h, fname in specs:
+    for spec in specs:
+        mode, w, h, fname, *fit = spec
         rows = []
         for rel in rels:
             with Image.open(root / rel) as im:
-                rows.append(np.asarray(im.convert(mode).resize((w, h), FILTERS[fname])))
-        out[(mode, w, h, fname)] = np.ascontiguousarray(np.stack(rows).astype(np.uint8))
+                rows.append(np.asarray(fitted(im, mode, w, h, FILTERS[fname], *fit)))
+        out[spec] = np.ascontiguousarray(np.stack(rows).astype(np.uint8))
     return out
 
 
@@ -664,8 +697,8 @@ def make_golden(folder: Path, golden: Path, kinds: dict[str, str]) -> list[str]:
         warnings.simplefilter("ignore")
         warnings.simplefilter("error", Image.DecompressionBombWarning)
         arrays = golden_arrays(folder, rels, GOLDENS)
-    for (mode, w, h, fname), a in arrays.items():
-        np.save(golden / f"pil_{mode}_{w}x{h}_{fname}.npy", a, allow_pickle=False)
+    for spec, a in arrays.items():
+        np.save(golden / f"{golden_name(spec)}.npy", a, allow_pickle=False)
     lines = [
         "# Goldens for folder/",
         "",
@@ -687,9 +720,10 @@ def make_golden(folder: Path, golden: Path, kinds: dict[str, str]) -> list[str]:
         f"  the i-th input; shape (N, H, W, 3) for RGB, (N, H, W) for L, N = {len(rels)}:",
         "",
     ]
-    for mode, w, h, fname in GOLDENS:
+    for spec in GOLDENS:
+        mode, w, h = spec[:3]
         shape = (len(rels), h, w, 3) if mode == "RGB" else (len(rels), h, w)
-        lines.append(f"  - `pil_{mode}_{w}x{h}_{fname}.npy` {shape}")
+        lines.append(f"  - `{golden_name(spec)}.npy` {shape}")
     (golden / "README.md").write_text("\n".join(lines) + "\n")
     return rels
 

@@ -56,7 +56,7 @@ pub use pipeline::{
     Summary, TransformOptions,
 };
 pub use read::TableLayout;
-pub use recipe::{OutputShape, PilColor, PilRecipe, RecipeKind};
+pub use recipe::{Fit, OutputShape, PilColor, PilRecipe, RecipeKind};
 pub use synth::{write_synthetic, write_synthetic_until, SynthOptions};
 pub use write::OutputFormat;
 

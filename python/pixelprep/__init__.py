@@ -74,6 +74,10 @@ class Summary:
 SizeLike = Union[int, Tuple[int, int]]
 
 
+def _fill(fill: Union[int, Tuple[int, int, int]]) -> List[int]:
+    return [fill] if isinstance(fill, int) else [int(v) for v in fill]
+
+
 def _size(size: SizeLike) -> Tuple[int, Tuple[int, int]]:
     """The square side the kernel takes and the (width, height) image files take."""
     if isinstance(size, int):
@@ -104,6 +108,8 @@ def convert(
     files: Optional[PathLike] = None,
     skip_bad: bool = False,
     max_pixels: Optional[int] = None,
+    fit: str = "stretch",
+    fill: Union[int, Tuple[int, int, int]] = 0,
 ) -> Summary:
     """Convert pixel tables or image files into ``output``, as ``pixelprep
     convert`` does.
@@ -112,8 +118,10 @@ def convert(
     go through Pillow's recipe (``recipe="pil"``, their default): each image is
     ``Image.open(p).convert(MODE).resize((W, H), FILTER)`` with ``size`` an int
     or ``(W, H)``, ``color`` ``"rgb"`` or ``"gray"`` and ``filter`` one of
-    bicubic, bilinear, lanczos, box, hamming, nearest. ``skip_bad=True`` leaves
-    out files that cannot be decoded (listed in ``Summary.bad``).
+    bicubic, bilinear, lanczos, box, hamming, nearest. ``fit`` is ``"stretch"``
+    (resize to the size), ``"crop"`` (the largest centred box of its aspect) or
+    ``"pad"`` (aspect kept, on a ``fill`` border: a gray value or ``(R, G, B)``).
+    ``skip_bad=True`` leaves out files that cannot be decoded (``Summary.bad``).
 
     The format comes from ``output``'s extension (``.zip``, ``.tar`` with
     ``%06d`` in the name for shards, ``.npy``, ``.lmdb``, else a folder) unless
@@ -142,6 +150,8 @@ def convert(
         files=None if files is None else os.fspath(files),
         skip_bad=skip_bad,
         max_pixels=max_pixels,
+        fit=fit,
+        fill=_fill(fill),
         pad=pad,
         height=height,
         width=width,
@@ -169,6 +179,8 @@ def transform(
     color: str = "rgb",
     filter: str = "bicubic",
     max_pixels: Optional[int] = None,
+    fit: str = "stretch",
+    fill: Union[int, Tuple[int, int, int]] = 0,
 ) -> Tuple[List[str], "numpy.ndarray"]:
     """The images of ``source``, nothing written.
 
@@ -198,6 +210,8 @@ def transform(
         color=color,
         filter=filter,
         max_pixels=max_pixels,
+        fit=fit,
+        fill=_fill(fill),
         pad=pad,
         height=height,
         width=width,

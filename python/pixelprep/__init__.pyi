@@ -58,6 +58,8 @@ def convert(
     files: Optional[PathLike] = None,
     skip_bad: bool = False,
     max_pixels: Optional[int] = None,
+    fit: str = "stretch",
+    fill: Union[int, Tuple[int, int, int]] = 0,
 ) -> Summary: ...
 def transform(
     source: object,
@@ -72,4 +74,6 @@ def transform(
     color: str = "rgb",
     filter: str = "bicubic",
     max_pixels: Optional[int] = None,
+    fit: str = "stretch",
+    fill: Union[int, Tuple[int, int, int]] = 0,
 ) -> Tuple[List[str], numpy.ndarray]: ...

@@ -64,10 +64,9 @@ fn recipe(options: &ConvertOptions) -> PilRecipe {
         .output_size
         .unwrap_or((options.geometry.size, options.geometry.size));
     PilRecipe {
-        width,
-        height,
-        color: options.color,
-        filter: options.filter,
+        fit: options.fit,
+        fill: options.fill,
+        ..PilRecipe::new(width, height, options.color, options.filter)
     }
 }
 
@@ -389,10 +388,9 @@ pub(super) fn transform_files(
         .output_size
         .unwrap_or((options.geometry.size, options.geometry.size));
     let recipe = PilRecipe {
-        width,
-        height,
-        color: options.color,
-        filter: options.filter,
+        fit: options.fit,
+        fill: options.fill,
+        ..PilRecipe::new(width, height, options.color, options.filter)
     };
     let shape = recipe.shape();
     let mut pixels = Vec::new();

@@ -28,7 +28,7 @@ use crate::image::{encode_png, transform as transform_image};
 use crate::meta::labels::Labels;
 use crate::meta::{Metadata, Value};
 use crate::read::{PixelRows, PixelSource};
-use crate::recipe::{OutputShape, PilColor, RecipeKind};
+use crate::recipe::{Fit, OutputShape, PilColor, RecipeKind};
 use crate::write::{image_id_problem, open_sink, Finished, Image, OutputFormat, Sink, SinkSpec};
 use readahead::Readahead;
 
@@ -89,6 +89,10 @@ pub struct ConvertOptions {
     /// Image files whose header declares more pixels are refused before any
     /// pixel buffer is allocated (Pillow's `MAX_IMAGE_PIXELS` by default).
     pub max_pixels: u64,
+    /// How image files are fitted to the output size.
+    pub fit: Fit,
+    /// The border colour of `Fit::Pad` (R, G, B; gray images take R).
+    pub fill: [u8; 3],
 }
 
 impl ConvertOptions {
@@ -120,6 +124,8 @@ impl Default for ConvertOptions {
             files: None,
             skip_bad: false,
             max_pixels: crate::decode::DEFAULT_MAX_PIXELS,
+            fit: Fit::Stretch,
+            fill: [0; 3],
         }
     }
 }

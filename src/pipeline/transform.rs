@@ -17,7 +17,7 @@ use crate::image::resize::pillow::PilFilter;
 use crate::image::transform as transform_image;
 use crate::read::batches::BatchTable;
 use crate::read::{check_pixel_count, PixelRows, PixelSource};
-use crate::recipe::{OutputShape, PilColor};
+use crate::recipe::{Fit, OutputShape, PilColor};
 
 /// What [`transform`] needs. The default has the reference's geometry, all
 /// cores and the `image_id` column.
@@ -37,6 +37,10 @@ pub struct TransformOptions {
     pub filter: PilFilter,
     /// Image files: the pixel limit of a file's header.
     pub max_pixels: u64,
+    /// Image files: how they are fitted to the output size.
+    pub fit: Fit,
+    /// Image files: the border colour of `Fit::Pad`.
+    pub fill: [u8; 3],
 }
 
 impl Default for TransformOptions {
@@ -49,6 +53,8 @@ impl Default for TransformOptions {
             color: PilColor::Rgb,
             filter: PilFilter::Bicubic,
             max_pixels: crate::decode::DEFAULT_MAX_PIXELS,
+            fit: Fit::Stretch,
+            fill: [0; 3],
         }
     }
 }

@@ -20,7 +20,7 @@ use pyo3::prelude::*;
 use pyo3::types::{PyCapsule, PyDict};
 
 use crate::{
-    ConvertOptions, Geometry, OutputFormat, PilColor, PilFilter, RecipeKind, TransformOptions,
+    ConvertOptions, Fit, Geometry, OutputFormat, PilColor, PilFilter, RecipeKind, TransformOptions,
 };
 
 /// The binary's own modules (arguments, progress, bench, the inspect report),
@@ -152,6 +152,29 @@ fn pil_filter(name: &str) -> PyResult<PilFilter> {
     })
 }
 
+fn pil_fit(name: &str) -> PyResult<Fit> {
+    match name {
+        "stretch" => Ok(Fit::Stretch),
+        "crop" => Ok(Fit::Crop),
+        "pad" => Ok(Fit::Pad),
+        _ => Err(PyValueError::new_err(format!(
+            "fit {name:?} is not one of stretch, crop, pad"
+        ))),
+    }
+}
+
+/// `fill`: one gray value or (R, G, B); black when not given.
+fn pil_fill(fill: Option<Vec<u8>>) -> PyResult<[u8; 3]> {
+    match fill.as_deref() {
+        None => Ok([0; 3]),
+        Some([v]) => Ok([*v; 3]),
+        Some([r, g, b]) => Ok([*r, *g, *b]),
+        Some(_) => Err(PyValueError::new_err(
+            "fill is one gray value (0..255) or an (R, G, B) tuple",
+        )),
+    }
+}
+
 fn threads_or_all(threads: Option<usize>) -> PyResult<usize> {
     match threads {
         Some(0) => Err(PyValueError::new_err("threads must be at least 1")),
@@ -183,7 +206,7 @@ fn run_cli(py: Python<'_>, argv: Vec<OsString>, bench_command: Vec<OsString>) ->
 #[pyo3(signature = (inputs, output, *, threads=None, size=128, pad=16, height=137, width=236,
     force=false, skip_blank=false, labels=None, shard_size=None, format=None, id_column=None,
     progress=false, recipe=None, output_size=None, color="rgb", filter="bicubic", files=None,
-    skip_bad=false, max_pixels=None))]
+    skip_bad=false, max_pixels=None, fit="stretch", fill=None))]
 #[allow(clippy::too_many_arguments)]
 fn convert<'py>(
     py: Python<'py>,
@@ -208,6 +231,8 @@ fn convert<'py>(
     files: Option<PathBuf>,
     skip_bad: bool,
     max_pixels: Option<u64>,
+    fit: &str,
+    fill: Option<Vec<u8>>,
 ) -> PyResult<Bound<'py, PyDict>> {
     let recipe = match recipe.as_deref() {
         None => None,
@@ -249,6 +274,8 @@ fn convert<'py>(
         files,
         skip_bad,
         max_pixels: max_pixels.unwrap_or(crate::DEFAULT_MAX_PIXELS),
+        fit: pil_fit(fit)?,
+        fill: pil_fill(fill)?,
     };
     let summary = interruptible(py, |cancel| {
         use cli_app::progress::{ProgressMode, Reporter, DEFAULT_LINE_INTERVAL};
@@ -326,7 +353,7 @@ fn read_stream(source: &Bound<'_, PyAny>) -> PyResult<(arrow_schema::SchemaRef, 
 /// array.
 #[pyfunction]
 #[pyo3(signature = (source, *, size=128, pad=16, height=137, width=236, threads=None, id_column=None,
-    output_size=None, color="rgb", filter="bicubic", max_pixels=None))]
+    output_size=None, color="rgb", filter="bicubic", max_pixels=None, fit="stretch", fill=None))]
 #[allow(clippy::too_many_arguments)]
 fn transform<'py>(
     py: Python<'py>,
@@ -341,6 +368,8 @@ fn transform<'py>(
     color: &str,
     filter: &str,
     max_pixels: Option<u64>,
+    fit: &str,
+    fill: Option<Vec<u8>>,
 ) -> PyResult<(Vec<String>, Bound<'py, PyAny>)> {
     let options = TransformOptions {
         geometry: geometry(height, width, size, pad)?,
@@ -350,6 +379,8 @@ fn transform<'py>(
         color: pil_color(color)?,
         filter: pil_filter(filter)?,
         max_pixels: max_pixels.unwrap_or(crate::DEFAULT_MAX_PIXELS),
+        fit: pil_fit(fit)?,
+        fill: pil_fill(fill)?,
     };
     let images = if source.hasattr("__arrow_c_stream__")? {
         let name = format!("<{}>", source.get_type().name()?);

@@ -4,7 +4,7 @@
 
 pub mod pil;
 
-pub use pil::{PilColor, PilRecipe};
+pub use pil::{Fit, PilColor, PilRecipe};
 
 /// The recipes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

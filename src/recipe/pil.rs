@@ -29,7 +29,20 @@ impl PilColor {
     }
 }
 
-/// `convert(MODE).resize((width, height), filter)`.
+/// How an image is fitted to the output size (docs/spec.md 8.6).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Fit {
+    /// Resized to the output size, whatever its aspect (both articles).
+    #[default]
+    Stretch,
+    /// The largest centred box of the output's aspect, resized: Pillow's
+    /// `resize(size, box=...)`.
+    Crop,
+    /// The whole image, aspect kept, centred on a canvas of the fill colour.
+    Pad,
+}
+
+/// `convert(MODE).resize((width, height), filter)`, fitted by `fit`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct PilRecipe {
     /// Output width.
@@ -40,6 +53,10 @@ pub struct PilRecipe {
     pub color: PilColor,
     /// The resampling filter.
     pub filter: PilFilter,
+    /// How the image is fitted to `width x height`.
+    pub fit: Fit,
+    /// The colour of the border of `Fit::Pad` (R, G, B; gray takes R).
+    pub fill: [u8; 3],
 }
 
 impl PilRecipe {
@@ -55,15 +72,94 @@ impl PilRecipe {
     /// The image made from `decoded`.
     pub fn make(&self, decoded: &Decoded) -> Vec<u8> {
         let converted = convert(decoded, self.color);
+        let channels = self.color.channels();
         let (w, h) = (decoded.width, decoded.height);
-        resize_pillow(
-            &converted,
-            (w, h),
-            self.color.channels(),
-            (self.width, self.height),
-            self.filter,
-            [0.0, 0.0, w as f32, h as f32],
-        )
+        let (out_w, out_h) = (self.width, self.height);
+        let whole = [0.0, 0.0, w as f32, h as f32];
+        match self.fit {
+            Fit::Stretch => resize_pillow(
+                &converted,
+                (w, h),
+                channels,
+                (out_w, out_h),
+                self.filter,
+                whole,
+            ),
+            Fit::Crop => {
+                let region = crop_box((w, h), (out_w, out_h));
+                resize_pillow(
+                    &converted,
+                    (w, h),
+                    channels,
+                    (out_w, out_h),
+                    self.filter,
+                    region,
+                )
+            }
+            Fit::Pad => {
+                let (inner_w, inner_h) = padded_size((w, h), (out_w, out_h));
+                let inner = resize_pillow(
+                    &converted,
+                    (w, h),
+                    channels,
+                    (inner_w, inner_h),
+                    self.filter,
+                    whole,
+                );
+                let fill = &self.fill[..channels];
+                let mut canvas: Vec<u8> = fill
+                    .iter()
+                    .copied()
+                    .cycle()
+                    .take(out_w * out_h * channels)
+                    .collect();
+                let (left, top) = ((out_w - inner_w) / 2, (out_h - inner_h) / 2);
+                for (y, row) in inner.chunks_exact(inner_w * channels).enumerate() {
+                    let at = ((top + y) * out_w + left) * channels;
+                    canvas[at..at + row.len()].copy_from_slice(row);
+                }
+                canvas
+            }
+        }
+    }
+}
+
+/// The largest centred box of the output's aspect, as Python computes it in
+/// double and Pillow holds it (f32): `bw = min(w, h * W / H)`, `bh = min(h, w *
+/// H / W)`, `((w - bw) / 2, (h - bh) / 2, (w + bw) / 2, (h + bh) / 2)`.
+fn crop_box((w, h): (usize, usize), (out_w, out_h): (usize, usize)) -> [f32; 4] {
+    let (w, h, out_w, out_h) = (w as f64, h as f64, out_w as f64, out_h as f64);
+    let box_w = w.min(h * out_w / out_h);
+    let box_h = h.min(w * out_h / out_w);
+    [
+        ((w - box_w) / 2.0) as f32,
+        ((h - box_h) / 2.0) as f32,
+        ((w + box_w) / 2.0) as f32,
+        ((h + box_h) / 2.0) as f32,
+    ]
+}
+
+/// The size the whole image takes inside the output with its aspect kept:
+/// `scale = min(W / w, H / h)`, each side `max(1, round(side * scale))` with
+/// Python's `round` (half to even).
+fn padded_size((w, h): (usize, usize), (out_w, out_h): (usize, usize)) -> (usize, usize) {
+    let scale = (out_w as f64 / w as f64).min(out_h as f64 / h as f64);
+    let side =
+        |v: usize, most: usize| ((v as f64 * scale).round_ties_even() as usize).clamp(1, most);
+    (side(w, out_w), side(h, out_h))
+}
+
+impl PilRecipe {
+    /// Pillow's recipe at `width x height`, stretched, black border.
+    pub fn new(width: usize, height: usize, color: PilColor, filter: PilFilter) -> Self {
+        PilRecipe {
+            width,
+            height,
+            color,
+            filter,
+            fit: Fit::Stretch,
+            fill: [0; 3],
+        }
     }
 }
 
@@ -145,6 +241,16 @@ mod tests {
         assert_eq!(cmyk_to_rgb(&[0, 0, 0, 0]), [255, 255, 255]);
         assert_eq!(cmyk_to_rgb(&[255, 0, 0, 0]), [0, 255, 255]);
         assert_eq!(cmyk_to_rgb(&[0, 0, 0, 255]), [0, 0, 0]);
+    }
+
+    #[test]
+    fn fits_follow_their_python_expressions() {
+        assert_eq!(crop_box((200, 100), (64, 64)), [50.0, 0.0, 150.0, 100.0]);
+        assert_eq!(crop_box((100, 300), (50, 100)), [0.0, 50.0, 100.0, 250.0]);
+        assert_eq!(padded_size((200, 100), (64, 64)), (64, 32));
+        // 2.5 rounds to 2, as Python's round does.
+        assert_eq!(padded_size((10, 1), (25, 25)), (25, 2));
+        assert_eq!(padded_size((1000, 1), (10, 10)), (10, 1));
     }
 
     #[test]

@@ -97,14 +97,23 @@ fn every_format_mode_and_filter_equals_pillow() {
         let Some(stem) = name.strip_suffix(".npy") else {
             continue;
         };
-        // pil_<MODE>_<W>x<H>_<filter>
+        // pil_<MODE>_<W>x<H>_<filter>[_crop | _pad-<fill>]
         let parts: Vec<&str> = stem.split('_').collect();
         let color = if parts[1] == "L" { "gray" } else { "rgb" };
-        let args = ["--size", parts[2], "--filter", parts[3], "--color", color];
+        let mut args = vec!["--size", parts[2], "--filter", parts[3], "--color", color];
+        let fill;
+        match parts.get(4) {
+            None => {}
+            Some(&"crop") => args.extend(["--fit", "crop"]),
+            Some(pad) => {
+                fill = pad.strip_prefix("pad-").unwrap().replace('-', ",");
+                args.extend(["--fit", "pad", "--fill", &fill]);
+            }
+        }
         assert_equals_golden(&images().join("folder"), &args, &path, &ids);
         checked += 1;
     }
-    assert_eq!(checked, 10, "every golden array was compared");
+    assert_eq!(checked, 15, "every golden array was compared");
 }
 
 #[test]
@@ -354,4 +363,78 @@ fn every_output_holds_the_same_colour_images() {
         &out,
         &["-q", "--size", "24x16", "--force"],
     ));
+}
+
+#[test]
+fn a_list_of_files_keeps_its_order_and_labels_join_on_any_key() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path().join("photos");
+    for (from, to) in [("cat/0001.jpg", "b/x.jpg"), ("coffee/g8.png", "a/y.png")] {
+        std::fs::create_dir_all(root.join(to).parent().unwrap()).unwrap();
+        std::fs::copy(images().join("folder").join(from), root.join(to)).unwrap();
+    }
+    // The list's order, ids relative to the list's folder; comments skipped.
+    std::fs::write(root.join("list.txt"), "# mine\nb/x.jpg\n\na/y.png\n").unwrap();
+    let out = dir.path().join("list.npy");
+    let files = root.join("list.txt");
+    let files = files.to_str().unwrap();
+    pixelprep_ok([
+        "convert",
+        "--files",
+        files,
+        "-o",
+        out.to_str().unwrap(),
+        "-q",
+        "--size",
+        "8",
+    ]);
+    let rows = metadata_rows(&out);
+    assert_eq!(rows[0][..2], ["b/x".to_string(), "b".to_string()]);
+    assert_eq!(rows[1][..2], ["a/y".to_string(), "a".to_string()]);
+    // A path leaving the list's folder is refused, naming the line.
+    std::fs::write(root.join("bad.txt"), "b/x.jpg\n../escape.jpg\n").unwrap();
+    let bad = root.join("bad.txt");
+    let result = pixelprep([
+        "convert",
+        "--files",
+        bad.to_str().unwrap(),
+        "-o",
+        "x.npy",
+        "-q",
+    ]);
+    assert_eq!(result.status.code(), Some(1));
+    assert!(stderr(&result).contains("line 2"), "{}", stderr(&result));
+
+    // --labels: a column of file names, of relative paths, or of ids.
+    for (key, rows) in [
+        ("name", ["x.jpg,7", "y.png,9"]),
+        ("path", ["b/x.jpg,7", "a/y.png,9"]),
+        ("id", ["b/x,7", "a/y,9"]),
+    ] {
+        let csv = dir.path().join(format!("{key}.csv"));
+        std::fs::write(&csv, format!("file,score\n{}\n{}\n", rows[0], rows[1])).unwrap();
+        let out = dir.path().join(format!("{key}.npy"));
+        pixelprep_ok(convert_args(
+            &[&root],
+            &out,
+            &["-q", "--size", "8", "--labels", csv.to_str().unwrap()],
+        ));
+        let got = metadata_rows(&out);
+        assert_eq!(got[0], ["a/y", "a", "0", "9"], "{key}");
+        assert_eq!(got[1], ["b/x", "b", "1", "7"], "{key}");
+    }
+    // A CSV that names no image is refused, saying what it joins on.
+    let csv = dir.path().join("none.csv");
+    std::fs::write(&csv, "file,score\nnope.jpg,1\n").unwrap();
+    let result = pixelprep(convert_args(
+        &[&root],
+        &dir.path().join("none.npy"),
+        &["-q", "--labels", csv.to_str().unwrap()],
+    ));
+    assert_eq!(result.status.code(), Some(1));
+    assert!(
+        stderr(&result).contains("relative paths"),
+        "{}",
+        stderr(&result)
+    );
 }

@@ -8,7 +8,7 @@ use clap::{Args, Parser, Subcommand};
 use super::bench::BenchOptions;
 use super::progress::{ProgressChoice, DEFAULT_LINE_INTERVAL};
 use pixelprep::{
-    ConvertOptions, Geometry, ImageShape, OutputFormat, PilColor, PilFilter, RecipeKind,
+    ConvertOptions, Fit, Geometry, ImageShape, OutputFormat, PilColor, PilFilter, RecipeKind,
     SynthOptions, DEFAULT_MAX_PIXELS,
 };
 
@@ -227,6 +227,16 @@ pub struct ConvertArgs {
     #[arg(long, value_enum, value_name = "FILTER", default_value_t = FilterArg::Bicubic)]
     pub filter: FilterArg,
 
+    /// How image files fit the size: stretch (resize to it), crop (the largest
+    /// centred box of its aspect, resized), pad (the whole image, aspect kept,
+    /// centred on a --fill border).
+    #[arg(long, value_enum, value_name = "FIT", default_value_t = FitArg::Stretch)]
+    pub fit: FitArg,
+
+    /// The border of --fit pad: a gray value (0) or R,G,B (255,255,255).
+    #[arg(long, value_name = "COLOR", default_value = "0", value_parser = parse_fill)]
+    pub fill: Fill,
+
     /// Leave out image files that cannot be decoded (not an image, truncated,
     /// unsupported, too large, damaged) and go on; they are named in the summary,
     /// in --json and in OUT's <name>.bad.csv. Without it the first stops the run.
@@ -394,6 +404,41 @@ pub fn default_threads() -> usize {
     std::thread::available_parallelism().map_or(1, |n| n.get())
 }
 
+/// `--fit`'s values.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum FitArg {
+    /// Resize to the size, whatever the aspect.
+    Stretch,
+    /// The largest centred box of the size's aspect, resized.
+    Crop,
+    /// The whole image, aspect kept, on a border of --fill.
+    Pad,
+}
+
+/// `--fill`: one gray value or R, G, B.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Fill {
+    pub rgb: [u8; 3],
+    pub gray: bool,
+}
+
+fn parse_fill(text: &str) -> Result<Fill, String> {
+    let values: Result<Vec<u8>, _> = text.split(',').map(|v| v.trim().parse::<u8>()).collect();
+    match values.as_deref() {
+        Ok([v]) => Ok(Fill {
+            rgb: [*v; 3],
+            gray: true,
+        }),
+        Ok([r, g, b]) => Ok(Fill {
+            rgb: [*r, *g, *b],
+            gray: false,
+        }),
+        _ => Err(format!(
+            "{text:?} is not a colour: give a gray value 0..255 (128) or R,G,B (255,255,255)"
+        )),
+    }
+}
+
 /// `--recipe`'s values.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum RecipeArg {
@@ -502,7 +547,19 @@ impl ConvertArgs {
                 size.width, size.height, size.width
             ));
         }
+        if self.color == ColorArg::Gray && !self.fill.gray {
+            return Err(
+                "--fill R,G,B is a colour, and --color gray images take one gray value (--fill 128)"
+                    .into(),
+            );
+        }
         Ok(ConvertOptions {
+            fit: match self.fit {
+                FitArg::Stretch => Fit::Stretch,
+                FitArg::Crop => Fit::Crop,
+                FitArg::Pad => Fit::Pad,
+            },
+            fill: self.fill.rgb,
             recipe: self.recipe.map(|r| match r {
                 RecipeArg::Kernel => RecipeKind::Kernel,
                 RecipeArg::Pil => RecipeKind::Pil,

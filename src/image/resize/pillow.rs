@@ -107,12 +107,14 @@ struct Coefficients {
 /// `in_size` source pixels onto `out_size`.
 fn coefficients(
     in_size: usize,
-    in0: f64,
-    in1: f64,
+    in0: f32,
+    in1: f32,
     out_size: usize,
     filter: PilFilter,
 ) -> Coefficients {
-    let scale = (in1 - in0) / out_size as f64;
+    // The box is f32 in Pillow, and so is the difference of its edges.
+    let scale = f64::from(in1 - in0) / out_size as f64;
+    let in0 = f64::from(in0);
     let filterscale = scale.max(1.0);
     let support = filter.support() * filterscale;
     let ksize = support.ceil() as usize * 2 + 1;
@@ -275,6 +277,19 @@ pub fn resize_pillow(
     if whole && (width, height) == (out_width, out_height) {
         return src.to_vec();
     }
+    // A box of whole pixels the size of the output is a plain crop.
+    let whole_pixels = region[0].fract() == 0.0 && region[1].fract() == 0.0;
+    if whole_pixels
+        && region[2] - region[0] == out_width as f32
+        && region[3] - region[1] == out_height as f32
+    {
+        let (left, top) = (region[0] as usize, region[1] as usize);
+        let row = width * channels;
+        return (top..top + out_height)
+            .flat_map(|y| &src[y * row + left * channels..y * row + (left + out_width) * channels])
+            .copied()
+            .collect();
+    }
     if filter == PilFilter::Nearest {
         return nearest(
             src,
@@ -286,20 +301,8 @@ pub fn resize_pillow(
     }
     let need_horizontal = out_width != width || region[0] != 0.0 || region[2] != out_width as f32;
     let need_vertical = out_height != height || region[1] != 0.0 || region[3] != out_height as f32;
-    let across = coefficients(
-        width,
-        f64::from(region[0]),
-        f64::from(region[2]),
-        out_width,
-        filter,
-    );
-    let down = coefficients(
-        height,
-        f64::from(region[1]),
-        f64::from(region[3]),
-        out_height,
-        filter,
-    );
+    let across = coefficients(width, region[0], region[2], out_width, filter);
+    let down = coefficients(height, region[1], region[3], out_height, filter);
     // Pillow 12.2 and later: when the height shrinks by more than twice what
     // the width does, the vertical pass runs first (over every column).
     let shrink_y = height as i64 - out_height as i64;
@@ -352,7 +355,7 @@ mod tests {
             PilFilter::Lanczos,
         ] {
             for (input, output) in [(100, 64), (33, 64), (64, 64), (1000, 7)] {
-                let c = coefficients(input, 0.0, input as f64, output, filter);
+                let c = coefficients(input, 0.0, input as f32, output, filter);
                 for (i, &(_, taps)) in c.bounds.iter().enumerate() {
                     let sum: i32 = c.weights[i * c.ksize..i * c.ksize + taps].iter().sum();
                     assert!((sum - (1 << 22)).abs() <= taps as i32, "{filter:?} {sum}");
