@@ -371,13 +371,24 @@ def check_colour(binary, tmp, ref):
                 same_pixels(np.array(image), want[key], f"lmdb {key}")
     finally:
         env.close()
+    convert_photos(binary, tmp, "raw.lmdb", "--lmdb-values", "raw")
+    env = lmdb.open(os.path.join(tmp, "raw.lmdb"), subdir=False, readonly=True, lock=False)
+    try:
+        with env.begin() as txn:
+            shape = tuple(int(v) for v in txn.get(b"__shape__").decode().split(","))
+            expect(shape == (16, 24, 3), f"raw lmdb __shape__ {shape}")
+            for key in ids:
+                pixels = np.frombuffer(txn.get(key.encode("utf-8")), np.uint8).reshape(shape)
+                same_pixels(pixels, want[key], f"raw lmdb {key}")
+    finally:
+        env.close()
     convert_photos(binary, tmp, "photofolder")
     ds = datasets.load_dataset("imagefolder", data_dir=os.path.join(tmp, "photofolder"), split="train")
     expect(len(ds) == len(ids), f"datasets: {len(ds)} rows, expected {len(ids)}")
     got = collections.Counter((np.array(r["image"]).tobytes(), r["label"]) for r in ds)
     expected = collections.Counter((want[i].tobytes(), i.split("/")[0]) for i in ids)
     expect(got == expected, f"datasets: {sum((got - expected).values())} (image, label) rows unexpected")
-    return (f"{len(ids)} photos of every format: npy (N, 16, 24, 3), zip, webdataset, lmdb and "
+    return (f"{len(ids)} photos of every format: npy (N, 16, 24, 3), zip, webdataset, lmdb (PNG and raw) and "
             "datasets imagefolder all equal Pillow's convert('RGB').resize((24, 16)), with labels")
 
 

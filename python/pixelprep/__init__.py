@@ -110,6 +110,7 @@ def convert(
     max_pixels: Optional[int] = None,
     fit: str = "stretch",
     fill: Union[int, Tuple[int, int, int]] = 0,
+    lmdb_values: str = "png",
 ) -> Summary:
     """Convert pixel tables or image files into ``output``, as ``pixelprep
     convert`` does.
@@ -152,6 +153,7 @@ def convert(
         max_pixels=max_pixels,
         fit=fit,
         fill=_fill(fill),
+        lmdb_values=lmdb_values,
         pad=pad,
         height=height,
         width=width,

@@ -60,6 +60,7 @@ def convert(
     max_pixels: Optional[int] = None,
     fit: str = "stretch",
     fill: Union[int, Tuple[int, int, int]] = 0,
+    lmdb_values: str = "png",
 ) -> Summary: ...
 def transform(
     source: object,

@@ -274,9 +274,10 @@ pub(super) fn convert_files(
         shard_size: options.shard_size,
         shape,
         metadata: std::sync::Arc::new(metadata),
+        raw_values: options.lmdb_raw,
     })?;
     let place = if options.skip_bad { None } else { sink.place() };
-    let holds_png = format.holds_png();
+    let holds_png = format.holds_png(options.lmdb_raw);
     let output = options.output.clone();
     let pool = worker_pool(options.threads, &output)?;
     progress.start(list.files.len() as u64);

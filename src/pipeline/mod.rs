@@ -93,6 +93,9 @@ pub struct ConvertOptions {
     pub fit: Fit,
     /// The border colour of `Fit::Pad` (R, G, B; gray images take R).
     pub fill: [u8; 3],
+    /// An LMDB output stores each image's raw pixels (`H * W * C` bytes, the
+    /// shape under `__shape__`) instead of its PNG.
+    pub lmdb_raw: bool,
 }
 
 impl ConvertOptions {
@@ -126,6 +129,7 @@ impl Default for ConvertOptions {
             max_pixels: crate::decode::DEFAULT_MAX_PIXELS,
             fit: Fit::Stretch,
             fill: [0; 3],
+            lmdb_raw: false,
         }
     }
 }
@@ -826,8 +830,9 @@ pub fn convert(
         shard_size: options.shard_size,
         shape: OutputShape::square_gray(options.geometry.size),
         metadata: std::sync::Arc::new(metadata),
+        raw_values: options.lmdb_raw,
     })?;
-    let holds_png = format.holds_png();
+    let holds_png = format.holds_png(options.lmdb_raw);
     // Where the sink knows each image's place (the array, when no image is left
     // out), the workers write the images there themselves, in parallel.
     let place = if options.skip_blank {

@@ -206,7 +206,7 @@ fn run_cli(py: Python<'_>, argv: Vec<OsString>, bench_command: Vec<OsString>) ->
 #[pyo3(signature = (inputs, output, *, threads=None, size=128, pad=16, height=137, width=236,
     force=false, skip_blank=false, labels=None, shard_size=None, format=None, id_column=None,
     progress=false, recipe=None, output_size=None, color="rgb", filter="bicubic", files=None,
-    skip_bad=false, max_pixels=None, fit="stretch", fill=None))]
+    skip_bad=false, max_pixels=None, fit="stretch", fill=None, lmdb_values="png"))]
 #[allow(clippy::too_many_arguments)]
 fn convert<'py>(
     py: Python<'py>,
@@ -233,7 +233,17 @@ fn convert<'py>(
     max_pixels: Option<u64>,
     fit: &str,
     fill: Option<Vec<u8>>,
+    lmdb_values: &str,
 ) -> PyResult<Bound<'py, PyDict>> {
+    let lmdb_raw = match lmdb_values {
+        "png" => false,
+        "raw" => true,
+        other => {
+            return Err(PyValueError::new_err(format!(
+                "lmdb_values {other:?} is not one of png, raw"
+            )))
+        }
+    };
     let recipe = match recipe.as_deref() {
         None => None,
         Some("kernel") => Some(RecipeKind::Kernel),
@@ -276,6 +286,7 @@ fn convert<'py>(
         max_pixels: max_pixels.unwrap_or(crate::DEFAULT_MAX_PIXELS),
         fit: pil_fit(fit)?,
         fill: pil_fill(fill)?,
+        lmdb_raw,
     };
     let summary = interruptible(py, |cancel| {
         use cli_app::progress::{ProgressMode, Reporter, DEFAULT_LINE_INTERVAL};

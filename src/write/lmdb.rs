@@ -2,6 +2,9 @@
 //! article open it): key = image id (UTF-8), value = the PNG; `__keys__` the ids
 //! in input order, newline-separated; `__len__` their count in ASCII decimal;
 //! `__metadata__` the labels CSV (`image_id` and the labels) when there are labels.
+//! With raw values (`--lmdb-values raw`, the LMDB article's way) each value is the
+//! image's `H * W * C` bytes as they come, and `__shape__` holds `H,W,C` (`H,W`
+//! for gray), so a reader decodes nothing.
 //!
 //! The map starts at 1 GiB and doubles whenever a transaction finds it full, so
 //! no size is asked of the user; without a writable map the file grows only as
@@ -20,7 +23,7 @@ use crate::error::Result;
 use crate::meta::{Metadata, MetadataCsv};
 
 /// The keys the store keeps for itself; no image may have one as its id.
-pub(crate) const RESERVED_KEYS: [&str; 3] = ["__keys__", "__len__", "__metadata__"];
+pub(crate) const RESERVED_KEYS: [&str; 4] = ["__keys__", "__len__", "__metadata__", "__shape__"];
 
 const FIRST_MAP_SIZE: usize = 1 << 30;
 const TRANSACTION_BYTES: usize = 32 << 20;
@@ -45,6 +48,8 @@ pub struct LmdbSink {
     metadata: Arc<Metadata>,
     table: Option<MetadataCsv>,
     written: u64,
+    /// `H,W,C` when the values are raw pixels; `None` for PNGs.
+    raw_shape: Option<String>,
 }
 
 /// Opens the LMDB environment in the single file `path`. No lock file: this run
@@ -84,6 +89,13 @@ impl LmdbSink {
             table: (!spec.metadata.is_empty()).then(|| spec.metadata.table("image_id")),
             metadata: spec.metadata.clone(),
             written: 0,
+            raw_shape: spec.raw_values.then(|| {
+                let s = spec.shape;
+                match s.channels {
+                    1 => format!("{},{}", s.height, s.width),
+                    c => format!("{},{},{c}", s.height, s.width),
+                }
+            }),
         })
     }
 
@@ -121,7 +133,7 @@ impl LmdbSink {
 }
 
 impl Sink for LmdbSink {
-    fn add(&mut self, id: &str, row: usize, png: &[u8]) -> io::Result<()> {
+    fn add(&mut self, id: &str, row: usize, value: &[u8]) -> io::Result<()> {
         if !self.keys.is_empty() {
             self.keys.push(b'\n');
         }
@@ -129,8 +141,8 @@ impl Sink for LmdbSink {
         if let Some(table) = &mut self.table {
             self.metadata.add_to(table, id, row);
         }
-        self.pending.push((id.as_bytes().to_vec(), png.to_vec()));
-        self.pending_bytes += png.len();
+        self.pending.push((id.as_bytes().to_vec(), value.to_vec()));
+        self.pending_bytes += value.len();
         self.written += 1;
         if self.pending_bytes >= TRANSACTION_BYTES {
             self.commit_pending()?;
@@ -146,6 +158,10 @@ impl Sink for LmdbSink {
         if let Some(table) = self.table.take() {
             self.pending
                 .push((b"__metadata__".to_vec(), table.into_bytes()));
+        }
+        if let Some(shape) = self.raw_shape.take() {
+            self.pending
+                .push((b"__shape__".to_vec(), shape.into_bytes()));
         }
         self.commit_pending()?;
         let env = self.env.take().expect("open until finished");

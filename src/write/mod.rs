@@ -85,9 +85,14 @@ impl OutputFormat {
         Self::ALL.into_iter().find(|f| f.name() == name)
     }
 
-    /// False for the array, which holds the pixels themselves.
-    pub fn holds_png(self) -> bool {
-        self != OutputFormat::Npy
+    /// False for the array, which holds the pixels themselves, and for an LMDB
+    /// store of raw values.
+    pub fn holds_png(self, raw_values: bool) -> bool {
+        match self {
+            OutputFormat::Npy => false,
+            OutputFormat::Lmdb => !raw_values,
+            _ => true,
+        }
     }
 
     /// Why `id` cannot be a key of this format (beyond the rules of every
@@ -194,6 +199,8 @@ pub struct SinkSpec {
     pub shape: OutputShape,
     /// The labels of every image, by row.
     pub metadata: Arc<Metadata>,
+    /// LMDB only: store each image's pixels, not its PNG.
+    pub raw_values: bool,
 }
 
 /// Opens the sink `spec` describes. Fails, writing nothing, when an output

@@ -438,3 +438,28 @@ fn a_list_of_files_keeps_its_order_and_labels_join_on_any_key() {
         stderr(&result)
     );
 }
+
+#[test]
+fn lmdb_raw_values_are_the_array_s_rows() {
+    let folder = images().join("folder");
+    let dir = tempfile::tempdir().unwrap();
+    let array = dir.path().join("x.npy");
+    pixelprep_ok(convert_args(&[&folder], &array, &["-q", "--size", "20x12"]));
+    let (_, pixels) = read_npy(&array);
+    let ids: Vec<String> = metadata_rows(&array)
+        .into_iter()
+        .map(|r| r[0].clone())
+        .collect();
+    let store = dir.path().join("x.lmdb");
+    let args = ["-q", "--size", "20x12", "--lmdb-values", "raw"];
+    pixelprep_ok(convert_args(&[&folder], &store, &args));
+    let entries = crate::outputs::read_lmdb(&store);
+    assert_eq!(entries[&b"__shape__".to_vec()], b"12,20,3");
+    for (i, id) in ids.iter().enumerate() {
+        let value = &entries[&id.as_bytes().to_vec()];
+        assert_eq!(value[..], pixels[i * 720..(i + 1) * 720], "{id}");
+    }
+    // Only an LMDB output takes raw values.
+    let result = pixelprep(convert_args(&[&folder], &dir.path().join("y.zip"), &args));
+    assert_eq!(result.status.code(), Some(2), "{}", stderr(&result));
+}

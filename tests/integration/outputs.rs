@@ -138,7 +138,7 @@ fn read_npy(path: &Path) -> (Vec<usize>, Vec<u8>) {
 }
 
 /// Every key and value of a one-file LMDB store.
-fn read_lmdb(path: &Path) -> BTreeMap<Vec<u8>, Vec<u8>> {
+pub(crate) fn read_lmdb(path: &Path) -> BTreeMap<Vec<u8>, Vec<u8>> {
     use heed::types::Bytes;
     // SAFETY: the store is this test's own file, not written while it is read.
     let env = unsafe {

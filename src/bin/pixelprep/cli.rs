@@ -270,6 +270,11 @@ pub struct ConvertArgs {
     #[arg(long, value_name = "FILE.csv")]
     pub labels: Option<PathBuf>,
 
+    /// What an LMDB store's values are: png (each image's PNG) or raw (its H*W*C
+    /// bytes as they come, the shape under the key __shape__: nothing to decode).
+    #[arg(long, value_enum, value_name = "KIND", default_value_t = LmdbValuesArg::Png)]
+    pub lmdb_values: LmdbValuesArg,
+
     /// Worker threads [default: all cores]; 1 runs serially.
     #[arg(short = 'j', long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..))]
     pub threads: Option<u16>,
@@ -402,6 +407,15 @@ impl GeometryArgs {
 /// All cores, as the default thread count.
 pub fn default_threads() -> usize {
     std::thread::available_parallelism().map_or(1, |n| n.get())
+}
+
+/// `--lmdb-values`' values.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum LmdbValuesArg {
+    /// Each image's PNG.
+    Png,
+    /// Each image's raw pixels.
+    Raw,
 }
 
 /// `--fit`'s values.
@@ -553,7 +567,15 @@ impl ConvertArgs {
                     .into(),
             );
         }
+        if self.lmdb_values == LmdbValuesArg::Raw && format != OutputFormat::Lmdb {
+            return Err(format!(
+                "--lmdb-values raw is for LMDB outputs (.lmdb); OUT {} is a {} output",
+                self.output.display(),
+                format.name()
+            ));
+        }
         Ok(ConvertOptions {
+            lmdb_raw: self.lmdb_values == LmdbValuesArg::Raw,
             fit: match self.fit {
                 FitArg::Stretch => Fit::Stretch,
                 FitArg::Crop => Fit::Crop,
