@@ -81,6 +81,9 @@ GOLDENS = [  # (mode, W, H, filter name[, fit])
     ("RGB", 50, 50, "nearest", "crop"),
     ("RGB", 64, 48, "bicubic", "pad-10-200-30"),
     ("L", 48, 32, "bilinear", "pad-128"),
+    # --draft: JPEGs decoded at 1/2..1/8 scale, as after Pillow's draft().
+    ("RGB", 8, 8, "bicubic", "draft"),
+    ("L", 12, 10, "bilinear", "draft"),
 ]
 FILTERS = {
     "nearest": R.NEAREST,
@@ -639,7 +642,11 @@ def list_inputs(root: Path) -> list[str]:
 
 def fitted(im, mode, w, h, filt, fit="stretch"):
     """Image.open(p) to a (w, h) image of `mode` by `fit`: what pixelprep's --fit
-    means, as Python (docs/spec.md 8.6). `pad-R-G-B` / `pad-V` name the fill."""
+    means, as Python (docs/spec.md 8.6). `pad-R-G-B` / `pad-V` name the fill;
+    `draft` is --draft (8.8): Pillow's draft mode, then a stretch."""
+    if fit == "draft":
+        im.draft("RGB", (2 * w, 2 * h))
+        return im.convert(mode).resize((w, h), filt)
     im = im.convert(mode)
     if fit == "stretch":
         return im.resize((w, h), filt)

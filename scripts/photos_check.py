@@ -39,6 +39,8 @@ CASES = [
     ("RGB", 50, 70, "nearest"),
     ("RGB", 32, 32, "box"),
     ("L", 40, 30, "hamming"),
+    ("RGB", 64, 64, "bicubic", "draft"),
+    ("L", 32, 32, "lanczos", "draft"),
 ]
 EXTENSIONS = (".jpg", ".jpeg", ".png", ".webp", ".bmp", ".gif", ".tif", ".tiff")
 
@@ -71,11 +73,12 @@ def main():
                 kinds[(im.format, im.mode)] = kinds.get((im.format, im.mode), 0) + 1
         print(f"{len(files)} photos: " + ", ".join(f"{k[0]} {k[1]} {n}" for k, n in sorted(kinds.items())))
         ids = [os.path.splitext(f)[0] for f in files]
-        for mode, width, height, name in CASES:
-            what = f"{mode} {width}x{height} {name}"
+        for mode, width, height, name, *draft in CASES:
+            what = f"{mode} {width}x{height} {name}" + (" --draft" if draft else "")
             out = os.path.join(tmp, "x.npy")
             cmd = [binary, "convert", photos, "-o", out, "--force", "-q", "--size",
-                   f"{width}x{height}", "--filter", name, "--color", "gray" if mode == "L" else "rgb"]
+                   f"{width}x{height}", "--filter", name, "--color", "gray" if mode == "L" else "rgb",
+                   *(["--draft"] if draft else [])]
             r = subprocess.run(cmd, capture_output=True, text=True)
             if r.returncode != 0:
                 print(f"FAIL {what}: pixelprep exited {r.returncode}: {r.stderr.strip()}")
@@ -87,6 +90,8 @@ def main():
             differing = []
             for i, relative in enumerate(files):
                 with Image.open(os.path.join(photos, relative)) as im:
+                    if draft:
+                        im.draft("RGB", (2 * width, 2 * height))
                     want = np.array(im.convert(mode).resize((width, height), FILTERS[name]))
                 if i >= len(ours) or ours[i].shape != want.shape or (ours[i] != want).any():
                     differing.append(relative)

@@ -111,6 +111,7 @@ def convert(
     fit: str = "stretch",
     fill: Union[int, Tuple[int, int, int]] = 0,
     lmdb_values: str = "png",
+    draft: bool = False,
 ) -> Summary:
     """Convert pixel tables or image files into ``output``, as ``pixelprep
     convert`` does.
@@ -154,6 +155,7 @@ def convert(
         fit=fit,
         fill=_fill(fill),
         lmdb_values=lmdb_values,
+        draft=draft,
         pad=pad,
         height=height,
         width=width,
@@ -183,6 +185,7 @@ def transform(
     max_pixels: Optional[int] = None,
     fit: str = "stretch",
     fill: Union[int, Tuple[int, int, int]] = 0,
+    draft: bool = False,
 ) -> Tuple[List[str], "numpy.ndarray"]:
     """The images of ``source``, nothing written.
 
@@ -214,6 +217,7 @@ def transform(
         max_pixels=max_pixels,
         fit=fit,
         fill=_fill(fill),
+        draft=draft,
         pad=pad,
         height=height,
         width=width,

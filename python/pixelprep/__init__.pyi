@@ -61,6 +61,7 @@ def convert(
     fit: str = "stretch",
     fill: Union[int, Tuple[int, int, int]] = 0,
     lmdb_values: str = "png",
+    draft: bool = False,
 ) -> Summary: ...
 def transform(
     source: object,
@@ -77,4 +78,5 @@ def transform(
     max_pixels: Optional[int] = None,
     fit: str = "stretch",
     fill: Union[int, Tuple[int, int, int]] = 0,
+    draft: bool = False,
 ) -> Tuple[List[str], numpy.ndarray]: ...

@@ -103,10 +103,38 @@ pub(super) fn header(bytes: &[u8]) -> Result<Header, DecodeError> {
     })
 }
 
-pub(super) fn decode(bytes: &[u8], max_pixels: u64) -> Result<Decoded, DecodeError> {
+/// Pillow's `draft(mode, (request_w, request_h))` scale: the largest of 8, 4, 2
+/// and 1 that is at most `min(w // request_w, h // request_h)`.
+pub(super) fn draft_scale(
+    (width, height): (usize, usize),
+    (request_w, request_h): (usize, usize),
+) -> usize {
+    let most = (width / request_w.max(1)).min(height / request_h.max(1));
+    [8, 4, 2, 1].into_iter().find(|&s| most >= s).unwrap_or(1)
+}
+
+/// Decodes the JPEG in `bytes`; with `draft`, at the scale Pillow's `draft` picks
+/// for that requested size (libjpeg's DCT scaling, its other settings unchanged,
+/// as Pillow's decoder sets them: `decoderconfig = (scale, 0)`).
+pub(super) fn decode(
+    bytes: &[u8],
+    max_pixels: u64,
+    draft: Option<(usize, usize)>,
+) -> Result<Decoded, DecodeError> {
     with_handle(|handle| {
-        let (width, height, colorspace) = read_header(handle, bytes)?;
-        check_size(Format::Jpeg, width, height, max_pixels)?;
+        let (full_width, full_height, colorspace) = read_header(handle, bytes)?;
+        check_size(Format::Jpeg, full_width, full_height, max_pixels)?;
+        let scale = draft.map_or(1, |request| draft_scale((full_width, full_height), request));
+        let factor = raw::tjscalingfactor {
+            num: 1,
+            denom: scale as i32,
+        };
+        // SAFETY: a decompressor handle; 1/1, 1/2, 1/4 and 1/8 are supported factors.
+        if unsafe { raw::tj3SetScalingFactor(handle, factor) } != 0 {
+            return Err(DecodeError::from_decoder(Format::Jpeg, message(handle)));
+        }
+        // libjpeg's scaled size, which is Pillow's `(size + scale - 1) // scale`.
+        let (width, height) = (full_width.div_ceil(scale), full_height.div_ceil(scale));
         let (pixel_format, layout) = match colorspace {
             raw::TJCS_TJCS_GRAY => (raw::TJPF_TJPF_GRAY, Layout::L),
             raw::TJCS_TJCS_CMYK | raw::TJCS_TJCS_YCCK => (raw::TJPF_TJPF_CMYK, Layout::Cmyk),

@@ -262,8 +262,19 @@ pub fn header(bytes: &[u8]) -> Result<Header, DecodeError> {
 /// Decodes the image in `bytes`, refusing one larger than `max_pixels` before
 /// allocating its pixels.
 pub fn decode(bytes: &[u8], max_pixels: u64) -> Result<Decoded, DecodeError> {
+    decode_draft(bytes, max_pixels, None)
+}
+
+/// As [`decode`], but a JPEG is decoded as after Pillow's `im.draft("RGB",
+/// request)`: at 1/2, 1/4 or 1/8 scale in the DCT domain when `request` is that
+/// much smaller. Other formats are decoded whole.
+pub fn decode_draft(
+    bytes: &[u8],
+    max_pixels: u64,
+    request: Option<(usize, usize)>,
+) -> Result<Decoded, DecodeError> {
     match sniffed(bytes)? {
-        Format::Jpeg => jpeg::decode(bytes, max_pixels),
+        Format::Jpeg => jpeg::decode(bytes, max_pixels, request),
         Format::Png => png::decode(bytes, max_pixels),
         Format::WebP => webp::decode(bytes, max_pixels),
         Format::Bmp => bmp::decode(bytes, max_pixels),

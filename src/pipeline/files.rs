@@ -66,6 +66,7 @@ fn recipe(options: &ConvertOptions) -> PilRecipe {
     PilRecipe {
         fit: options.fit,
         fill: options.fill,
+        draft: options.draft,
         ..PilRecipe::new(width, height, options.color, options.filter)
     }
 }
@@ -231,7 +232,7 @@ fn make_image(
             format!("cannot be read: {e}"),
         )
     })?;
-    let decoded = crate::decode::decode(&bytes, max_pixels)?;
+    let decoded = crate::decode::decode_draft(&bytes, max_pixels, recipe.draft_request())?;
     Ok(recipe.make(&decoded))
 }
 
@@ -391,6 +392,7 @@ pub(super) fn transform_files(
     let recipe = PilRecipe {
         fit: options.fit,
         fill: options.fill,
+        draft: options.draft,
         ..PilRecipe::new(width, height, options.color, options.filter)
     };
     let shape = recipe.shape();

@@ -96,6 +96,9 @@ pub struct ConvertOptions {
     /// An LMDB output stores each image's raw pixels (`H * W * C` bytes, the
     /// shape under `__shape__`) instead of its PNG.
     pub lmdb_raw: bool,
+    /// Decode JPEGs at 1/2, 1/4 or 1/8 scale when the output is that much
+    /// smaller, as Pillow's `draft` (what `thumbnail` does).
+    pub draft: bool,
 }
 
 impl ConvertOptions {
@@ -130,6 +133,7 @@ impl Default for ConvertOptions {
             fit: Fit::Stretch,
             fill: [0; 3],
             lmdb_raw: false,
+            draft: false,
         }
     }
 }

@@ -41,6 +41,8 @@ pub struct TransformOptions {
     pub fit: Fit,
     /// Image files: the border colour of `Fit::Pad`.
     pub fill: [u8; 3],
+    /// Image files: JPEGs decoded in Pillow's draft mode.
+    pub draft: bool,
 }
 
 impl Default for TransformOptions {
@@ -55,6 +57,7 @@ impl Default for TransformOptions {
             max_pixels: crate::decode::DEFAULT_MAX_PIXELS,
             fit: Fit::Stretch,
             fill: [0; 3],
+            draft: false,
         }
     }
 }

@@ -206,7 +206,7 @@ fn run_cli(py: Python<'_>, argv: Vec<OsString>, bench_command: Vec<OsString>) ->
 #[pyo3(signature = (inputs, output, *, threads=None, size=128, pad=16, height=137, width=236,
     force=false, skip_blank=false, labels=None, shard_size=None, format=None, id_column=None,
     progress=false, recipe=None, output_size=None, color="rgb", filter="bicubic", files=None,
-    skip_bad=false, max_pixels=None, fit="stretch", fill=None, lmdb_values="png"))]
+    skip_bad=false, max_pixels=None, fit="stretch", fill=None, lmdb_values="png", draft=false))]
 #[allow(clippy::too_many_arguments)]
 fn convert<'py>(
     py: Python<'py>,
@@ -234,6 +234,7 @@ fn convert<'py>(
     fit: &str,
     fill: Option<Vec<u8>>,
     lmdb_values: &str,
+    draft: bool,
 ) -> PyResult<Bound<'py, PyDict>> {
     let lmdb_raw = match lmdb_values {
         "png" => false,
@@ -287,6 +288,7 @@ fn convert<'py>(
         fit: pil_fit(fit)?,
         fill: pil_fill(fill)?,
         lmdb_raw,
+        draft,
     };
     let summary = interruptible(py, |cancel| {
         use cli_app::progress::{ProgressMode, Reporter, DEFAULT_LINE_INTERVAL};
@@ -364,7 +366,8 @@ fn read_stream(source: &Bound<'_, PyAny>) -> PyResult<(arrow_schema::SchemaRef, 
 /// array.
 #[pyfunction]
 #[pyo3(signature = (source, *, size=128, pad=16, height=137, width=236, threads=None, id_column=None,
-    output_size=None, color="rgb", filter="bicubic", max_pixels=None, fit="stretch", fill=None))]
+    output_size=None, color="rgb", filter="bicubic", max_pixels=None, fit="stretch", fill=None,
+    draft=false))]
 #[allow(clippy::too_many_arguments)]
 fn transform<'py>(
     py: Python<'py>,
@@ -381,6 +384,7 @@ fn transform<'py>(
     max_pixels: Option<u64>,
     fit: &str,
     fill: Option<Vec<u8>>,
+    draft: bool,
 ) -> PyResult<(Vec<String>, Bound<'py, PyAny>)> {
     let options = TransformOptions {
         geometry: geometry(height, width, size, pad)?,
@@ -392,6 +396,7 @@ fn transform<'py>(
         max_pixels: max_pixels.unwrap_or(crate::DEFAULT_MAX_PIXELS),
         fit: pil_fit(fit)?,
         fill: pil_fill(fill)?,
+        draft,
     };
     let images = if source.hasattr("__arrow_c_stream__")? {
         let name = format!("<{}>", source.get_type().name()?);

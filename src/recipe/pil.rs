@@ -57,6 +57,9 @@ pub struct PilRecipe {
     pub fit: Fit,
     /// The colour of the border of `Fit::Pad` (R, G, B; gray takes R).
     pub fill: [u8; 3],
+    /// Decode JPEGs as after Pillow's `im.draft("RGB", (2 * width, 2 * height))`:
+    /// at the largest DCT scale that keeps twice the output size.
+    pub draft: bool,
 }
 
 impl PilRecipe {
@@ -67,6 +70,11 @@ impl PilRecipe {
             width: self.width,
             channels: self.color.channels(),
         }
+    }
+
+    /// The size to ask a JPEG decoder's draft mode for, when drafting.
+    pub fn draft_request(&self) -> Option<(usize, usize)> {
+        self.draft.then_some((2 * self.width, 2 * self.height))
     }
 
     /// The image made from `decoded`.
@@ -159,6 +167,7 @@ impl PilRecipe {
             filter,
             fit: Fit::Stretch,
             fill: [0; 3],
+            draft: false,
         }
     }
 }

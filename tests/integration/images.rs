@@ -105,6 +105,7 @@ fn every_format_mode_and_filter_equals_pillow() {
         match parts.get(4) {
             None => {}
             Some(&"crop") => args.extend(["--fit", "crop"]),
+            Some(&"draft") => args.push("--draft"),
             Some(pad) => {
                 fill = pad.strip_prefix("pad-").unwrap().replace('-', ",");
                 args.extend(["--fit", "pad", "--fill", &fill]);
@@ -113,7 +114,7 @@ fn every_format_mode_and_filter_equals_pillow() {
         assert_equals_golden(&images().join("folder"), &args, &path, &ids);
         checked += 1;
     }
-    assert_eq!(checked, 15, "every golden array was compared");
+    assert_eq!(checked, 17, "every golden array was compared");
 }
 
 #[test]

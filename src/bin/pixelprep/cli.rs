@@ -233,6 +233,12 @@ pub struct ConvertArgs {
     #[arg(long, value_enum, value_name = "FIT", default_value_t = FitArg::Stretch)]
     pub fit: FitArg,
 
+    /// Decode JPEGs at 1/2, 1/4 or 1/8 scale in the DCT domain when the size is
+    /// that much smaller, as Pillow's im.draft("RGB", (2*W, 2*H)) before
+    /// convert and resize (what thumbnail() does): much faster, other pixels.
+    #[arg(long)]
+    pub draft: bool,
+
     /// The border of --fit pad: a gray value (0) or R,G,B (255,255,255).
     #[arg(long, value_name = "COLOR", default_value = "0", value_parser = parse_fill)]
     pub fill: Fill,
@@ -576,6 +582,7 @@ impl ConvertArgs {
         }
         Ok(ConvertOptions {
             lmdb_raw: self.lmdb_values == LmdbValuesArg::Raw,
+            draft: self.draft,
             fit: match self.fit {
                 FitArg::Stretch => Fit::Stretch,
                 FitArg::Crop => Fit::Crop,
