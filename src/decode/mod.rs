@@ -260,15 +260,10 @@ pub fn header(bytes: &[u8]) -> Result<Header, DecodeError> {
 }
 
 /// Decodes the image in `bytes`, refusing one larger than `max_pixels` before
-/// allocating its pixels.
-pub fn decode(bytes: &[u8], max_pixels: u64) -> Result<Decoded, DecodeError> {
-    decode_draft(bytes, max_pixels, None)
-}
-
-/// As [`decode`], but a JPEG is decoded as after Pillow's `im.draft("RGB",
-/// request)`: at 1/2, 1/4 or 1/8 scale in the DCT domain when `request` is that
-/// much smaller. Other formats are decoded whole.
-pub fn decode_draft(
+/// allocating its pixels. With a `request`ed size, a JPEG is decoded as after
+/// Pillow's `im.draft("RGB", request)`: at 1/2, 1/4 or 1/8 scale in the DCT
+/// domain when `request` is that much smaller; other formats are decoded whole.
+pub fn decode(
     bytes: &[u8],
     max_pixels: u64,
     request: Option<(usize, usize)>,
@@ -371,7 +366,10 @@ mod tests {
         assert_eq!(Format::sniff(b"RIFF\0\0\0\0WEBPVP8 "), Some(Format::WebP));
         assert_eq!(Format::sniff(b"MM\0\x2a"), Some(Format::Tiff));
         assert_eq!(Format::sniff(b"hello"), None);
-        assert_eq!(decode(b"", 10).unwrap_err().problem, Problem::NotAnImage);
+        assert_eq!(
+            decode(b"", 10, None).unwrap_err().problem,
+            Problem::NotAnImage
+        );
     }
 
     #[test]

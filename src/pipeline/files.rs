@@ -232,7 +232,7 @@ fn make_image(
             format!("cannot be read: {e}"),
         )
     })?;
-    let decoded = crate::decode::decode_draft(&bytes, max_pixels, recipe.draft_request())?;
+    let decoded = crate::decode::decode(&bytes, max_pixels, recipe.draft_request())?;
     Ok(recipe.make(&decoded))
 }
 
@@ -376,6 +376,84 @@ pub(super) fn convert_files(
     ))
 }
 
+/// Image files listed and checked, with the recipe that makes their images:
+/// what `transform` and the Python API's lazy sequence read from. Opening one
+/// lists the files, nothing more.
+pub(crate) struct ImageSet {
+    /// The files, in order.
+    pub list: FileList,
+    /// What each image is made by.
+    pub recipe: PilRecipe,
+    max_pixels: u64,
+    /// Stands for the set in errors.
+    name: PathBuf,
+}
+
+impl ImageSet {
+    /// Lists the image files of `inputs` and checks their ids.
+    pub fn open(inputs: &[PathBuf], options: &super::TransformOptions) -> Result<Self> {
+        let list = list_images(inputs, None)?;
+        check_ids(&list, OutputFormat::Npy)?;
+        let (width, height) = options
+            .output_size
+            .unwrap_or((options.geometry.size, options.geometry.size));
+        Ok(ImageSet {
+            list,
+            recipe: PilRecipe {
+                fit: options.fit,
+                fill: options.fill,
+                draft: options.draft,
+                ..PilRecipe::new(width, height, options.color, options.filter)
+            },
+            max_pixels: options.max_pixels,
+            name: inputs.first().cloned().unwrap_or_default(),
+        })
+    }
+
+    /// Makes images `indices`, in that order, into `out` (`indices.len()` images
+    /// of the recipe's shape) on `pool`; a bad file is the error of the first in
+    /// order.
+    pub fn make_into(
+        &self,
+        indices: &[usize],
+        out: &mut [u8],
+        pool: &rayon::ThreadPool,
+        cancel: &AtomicBool,
+    ) -> Result<()> {
+        let bytes = self.recipe.shape().bytes().max(1);
+        assert_eq!(out.len(), indices.len() * bytes, "room for every image");
+        let outcomes: Vec<Option<Error>> = pool.install(|| {
+            indices
+                .par_iter()
+                .zip(out.par_chunks_mut(bytes))
+                .map(|(&index, out)| {
+                    if cancel.load(Ordering::Relaxed) {
+                        return Some(Error::Interrupted {
+                            path: self.name.clone(),
+                            written: None,
+                        });
+                    }
+                    let file = &self.list.files[index];
+                    match make_image(file, &self.recipe, self.max_pixels) {
+                        Ok(image) => {
+                            out.copy_from_slice(&image);
+                            None
+                        }
+                        Err(e) => Some(Error::BadImage {
+                            at: Location::file(&file.path).with_image_id(file.id.clone()),
+                            message: e.to_string(),
+                        }),
+                    }
+                })
+                .collect()
+        });
+        match outcomes.into_iter().flatten().next() {
+            Some(error) => Err(error),
+            None => Ok(()),
+        }
+    }
+}
+
 /// The images of the image files of `inputs`, in memory (the Python API's
 /// `pixelprep.transform` on a folder): Pillow's recipe, in input order.
 pub(super) fn transform_files(
@@ -383,54 +461,18 @@ pub(super) fn transform_files(
     options: &super::TransformOptions,
     cancel: &AtomicBool,
 ) -> Result<super::Images> {
-    let name = inputs.first().cloned().unwrap_or_default();
-    let list = list_images(inputs, None)?;
-    check_ids(&list, OutputFormat::Npy)?;
-    let (width, height) = options
-        .output_size
-        .unwrap_or((options.geometry.size, options.geometry.size));
-    let recipe = PilRecipe {
-        fit: options.fit,
-        fill: options.fill,
-        draft: options.draft,
-        ..PilRecipe::new(width, height, options.color, options.filter)
-    };
-    let shape = recipe.shape();
+    let set = ImageSet::open(inputs, options)?;
+    let shape = set.recipe.shape();
+    let count = set.list.files.len();
     let mut pixels = Vec::new();
-    super::transform::reserve(&mut pixels, list.files.len(), shape.bytes(), &name)?;
-    pixels.resize(list.files.len() * shape.bytes(), 0);
-    let pool = worker_pool(options.threads, &name)?;
-    // Every image's outcome, so the error named is the first file's in order.
-    let outcomes: Vec<Option<Error>> = pool.install(|| {
-        list.files
-            .par_iter()
-            .zip(pixels.par_chunks_mut(shape.bytes().max(1)))
-            .map(|(file, out)| {
-                if cancel.load(Ordering::Relaxed) {
-                    return Some(Error::Interrupted {
-                        path: name.clone(),
-                        written: None,
-                    });
-                }
-                match make_image(file, &recipe, options.max_pixels) {
-                    Ok(image) => {
-                        out.copy_from_slice(&image);
-                        None
-                    }
-                    Err(e) => Some(Error::BadImage {
-                        at: Location::file(&file.path).with_image_id(file.id.clone()),
-                        message: e.to_string(),
-                    }),
-                }
-            })
-            .collect()
-    });
-    if let Some(error) = outcomes.into_iter().flatten().next() {
-        return Err(error);
-    }
+    super::transform::reserve(&mut pixels, count, shape.bytes(), &set.name)?;
+    pixels.resize(count * shape.bytes(), 0);
+    let pool = worker_pool(options.threads, &set.name)?;
+    let all: Vec<usize> = (0..count).collect();
+    set.make_into(&all, &mut pixels, &pool, cancel)?;
     Ok(super::Images {
-        ids: list.files.into_iter().map(|f| f.id).collect(),
-        size: width,
+        ids: set.list.files.into_iter().map(|f| f.id).collect(),
+        size: shape.width,
         shape,
         pixels,
     })

@@ -13,6 +13,8 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Instant;
 
 mod files;
+#[cfg(feature = "python")]
+pub(crate) use files::ImageSet;
 mod readahead;
 mod transform;
 
@@ -671,7 +673,7 @@ fn write_all(
 
 /// The run's own pool of `threads` workers (never rayon's global one, so a forked
 /// process builds its own); `output` names the run in the error.
-fn worker_pool(threads: usize, output: &Path) -> Result<rayon::ThreadPool> {
+pub(crate) fn worker_pool(threads: usize, output: &Path) -> Result<rayon::ThreadPool> {
     rayon::ThreadPoolBuilder::new()
         .num_threads(threads.max(1))
         .thread_name(|i| format!("pixelprep-worker-{i}"))
