@@ -15,6 +15,7 @@ long call and raises ``KeyboardInterrupt``.
 
 from __future__ import annotations
 
+import concurrent.futures
 import dataclasses
 import os
 from typing import TYPE_CHECKING, List, Optional, Sequence, Tuple, Union
@@ -32,6 +33,7 @@ __all__ = [
     "OutputExistsError",
     "Summary",
     "convert",
+    "images",
     "transform",
     "__version__",
 ]
@@ -224,4 +226,118 @@ def transform(
         threads=threads,
         id_column=id_column,
     )
+
+
+class ImageSequence:
+    """Image files as a lazy sequence of Pillow's images (``pixelprep.images``).
+
+    ``len(seq)``; ``seq[i]`` is one ``(H, W, 3)`` uint8 array (``(H, W)`` for
+    ``color="gray"``), made when asked for; ``seq[a:b]`` an ``(n, H, W, 3)``
+    array made in parallel; ``seq.ids``, ``seq.labels`` (the class folder of each
+    image, or None) and ``seq.classes``. Iterating yields the images in order
+    while the next ``prefetch`` are made ahead on pixelprep's threads, without the
+    GIL; ``seq.batches(n)`` yields ``(n, H, W, 3)`` arrays the same way.
+
+    It is a map-style dataset for PyTorch's ``DataLoader``: after a fork, and
+    when pickled into spawned workers, each process opens the files itself.
+    """
+
+    def __init__(self, inputs: List[str], options: dict, prefetch: int) -> None:
+        self._inputs = inputs
+        self._options = options
+        self._prefetch = max(1, int(prefetch))
+        self._native = None
+        self._pid = None
+        self._open()
+
+    def _open(self):
+        # A sequence made before a fork has no threads in the child: make another.
+        if self._pid != os.getpid():
+            self._native = _pixelprep.ImageSequence(self._inputs, **self._options)
+            self._pid = os.getpid()
+        return self._native
+
+    def __getstate__(self) -> dict:
+        return {"inputs": self._inputs, "options": self._options, "prefetch": self._prefetch}
+
+    def __setstate__(self, state: dict) -> None:
+        self.__init__(state["inputs"], state["options"], state["prefetch"])
+
+    def __len__(self) -> int:
+        return len(self._open())
+
+    def __repr__(self) -> str:
+        w, h = self._options["output_size"]
+        return f"<pixelprep.ImageSequence of {len(self)} images, {w}x{h} {self._options['color']}>"
+
+    @property
+    def ids(self) -> List[str]:
+        """The image ids (relative paths without extension), in order."""
+        return self._open().ids
+
+    @property
+    def labels(self) -> Optional[List[str]]:
+        """Each image's class folder, when every image sits in one; else None."""
+        return self._open().labels
+
+    @property
+    def classes(self) -> Optional[List[str]]:
+        """The sorted class folders; a label's index is its position here."""
+        return self._open().classes
+
+    def __getitem__(self, index):
+        native = self._open()
+        if isinstance(index, slice):
+            return native.get_many(list(range(*index.indices(len(native)))))
+        index = int(index)
+        if index < 0:
+            index += len(native)
+        if not 0 <= index < len(native):
+            raise IndexError(f"image {index} of a sequence of {len(native)}")
+        return native.get_many([index])[0]
+
+    def batches(self, size: int):
+        """``(size, H, W, C)`` arrays in order (the last may be shorter), the next
+        one made while the current one is used."""
+        size = max(1, int(size))
+        native = self._open()
+        count = len(native)
+        with concurrent.futures.ThreadPoolExecutor(1) as ahead:
+            pending = ahead.submit(native.get_many, list(range(0, min(size, count))))
+            for start in range(0, count, size):
+                batch = pending.result()
+                following = start + size
+                if following < count:
+                    pending = ahead.submit(
+                        native.get_many, list(range(following, min(following + size, count))))
+                yield batch
+
+    def __iter__(self):
+        for batch in self.batches(self._prefetch):
+            yield from batch
+
+
+def images(
+    source: Union[PathLike, Sequence[PathLike]],
+    *,
+    size: SizeLike = 128,
+    color: str = "rgb",
+    filter: str = "bicubic",
+    fit: str = "stretch",
+    fill: Union[int, Tuple[int, int, int]] = 0,
+    draft: bool = False,
+    max_pixels: Optional[int] = None,
+    threads: Optional[int] = None,
+    prefetch: int = 32,
+) -> ImageSequence:
+    """A lazy sequence of the images of image files (a folder, files, or a list
+    of them), each ``Image.open(p).convert(MODE).resize((W, H), FILTER)`` as
+    ``transform`` makes them; it returns at once, having listed the files only.
+    See ``ImageSequence``."""
+    if isinstance(source, (str, os.PathLike)):
+        source = [source]
+    _, output_size = _size(size)
+    options = dict(output_size=output_size, color=color, filter=filter, fit=fit,
+                   fill=_fill(fill), draft=draft, max_pixels=max_pixels, threads=threads)
+    return ImageSequence([os.fspath(p) for p in source], options, prefetch)
 

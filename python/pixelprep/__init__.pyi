@@ -1,6 +1,6 @@
 import os
 from dataclasses import dataclass
-from typing import List, Optional, Sequence, Tuple, Union
+from typing import Iterator, List, Optional, Sequence, Tuple, Union
 
 import numpy
 
@@ -80,3 +80,29 @@ def transform(
     fill: Union[int, Tuple[int, int, int]] = 0,
     draft: bool = False,
 ) -> Tuple[List[str], numpy.ndarray]: ...
+
+class ImageSequence:
+    def __len__(self) -> int: ...
+    def __getitem__(self, index: Union[int, slice]) -> numpy.ndarray: ...
+    def __iter__(self) -> Iterator[numpy.ndarray]: ...
+    def batches(self, size: int) -> Iterator[numpy.ndarray]: ...
+    @property
+    def ids(self) -> List[str]: ...
+    @property
+    def labels(self) -> Optional[List[str]]: ...
+    @property
+    def classes(self) -> Optional[List[str]]: ...
+
+def images(
+    source: Union[PathLike, Sequence[PathLike]],
+    *,
+    size: Union[int, Tuple[int, int]] = 128,
+    color: str = "rgb",
+    filter: str = "bicubic",
+    fit: str = "stretch",
+    fill: Union[int, Tuple[int, int, int]] = 0,
+    draft: bool = False,
+    max_pixels: Optional[int] = None,
+    threads: Optional[int] = None,
+    prefetch: int = 32,
+) -> ImageSequence: ...

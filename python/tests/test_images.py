@@ -55,3 +55,47 @@ def test_convert_of_a_folder_reports_channels_labels_and_bad_files(tmp_path):
     assert rows == ["image_id,label,label_index", "a/x,a,0", "b/y,b,1"]
     assert (tmp_path / "x.bad.csv").exists()
     assert os.fspath(tmp_path / "x.bad.csv") in summary.outputs
+
+
+def test_the_lazy_sequence_gives_transform_s_images_every_way():
+    golden = np.load(GOLDEN / "pil_RGB_64x64_bicubic.npy")
+    seq = pixelprep.images(FOLDER, size=64, prefetch=7)
+    assert len(seq) == len(IDS) and seq.ids == IDS
+    labels = (GOLDEN / "labels.txt").read_text().split("\n")
+    assert seq.labels == [line.split("\t")[0] for line in labels if line]
+    assert seq.classes == sorted(set(seq.labels))
+    assert np.array_equal(seq[0], golden[0]) and np.array_equal(seq[-1], golden[-1])
+    assert np.array_equal(seq[10:20], golden[10:20])
+    assert np.array_equal(np.stack(list(seq)), golden)
+    batches = list(seq.batches(16))
+    assert [len(b) for b in batches] == [16, 16, 16, len(IDS) - 48]
+    assert np.array_equal(np.concatenate(batches), golden)
+    with pytest.raises(IndexError):
+        seq[len(IDS)]
+
+
+SEQUENCE = None
+
+
+def _item(i):
+    return SEQUENCE[i]
+
+
+def _item_of(args):
+    seq, i = args
+    return seq[i]
+
+
+def test_the_lazy_sequence_in_forked_and_spawned_workers():
+    import multiprocessing
+
+    global SEQUENCE
+    golden = np.load(GOLDEN / "pil_L_64x64_bicubic.npy")
+    SEQUENCE = pixelprep.images(FOLDER, size=64, color="gray")
+    assert np.array_equal(SEQUENCE[3], golden[3])  # used in the parent before the fork
+    with multiprocessing.get_context("fork").Pool(2) as pool:
+        forked = pool.map(_item, range(len(IDS)))
+    assert np.array_equal(np.stack(forked), golden)
+    with multiprocessing.get_context("spawn").Pool(2) as pool:
+        spawned = pool.map(_item_of, [(SEQUENCE, i) for i in range(0, len(IDS), 5)])
+    assert np.array_equal(np.stack(spawned), golden[::5])

@@ -25,6 +25,8 @@ use crate::{
 
 /// The binary's own modules (arguments, progress, bench, the inspect report),
 /// compiled in here so that the wheel's `pixelprep` command is the same CLI.
+mod sequence;
+
 #[path = "../bin/pixelprep"]
 #[allow(dead_code)]
 mod cli_app {
@@ -432,6 +434,7 @@ fn _pixelprep(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(convert, m)?)?;
     m.add_function(wrap_pyfunction!(transform, m)?)?;
     m.add_function(wrap_pyfunction!(run_cli, m)?)?;
+    m.add_class::<sequence::ImageSequence>()?;
     let py = m.py();
     m.add("Error", py.get_type::<Error>())?;
     m.add("InputError", py.get_type::<InputError>())?;

@@ -1,0 +1,126 @@
+//! `pixelprep._pixelprep.ImageSequence`: image files as a lazy sequence. Opening
+//! one lists the files; an image is made when it is asked for, on pixelprep's
+//! own threads with the GIL released. The Python class `pixelprep.images`
+//! wraps it (slices, iteration with prefetch, batches, pickling into workers).
+
+use std::path::PathBuf;
+use std::sync::atomic::AtomicBool;
+
+use numpy::{PyArray1, PyArrayMethods};
+use pyo3::exceptions::PyIndexError;
+use pyo3::prelude::*;
+
+use super::to_py;
+use crate::pipeline::{worker_pool, ImageSet};
+use crate::TransformOptions;
+
+/// Image files and the recipe that makes their images; one per process (the
+/// Python wrapper makes a new one after a fork, so the threads are its own).
+#[pyclass(module = "pixelprep._pixelprep", frozen)]
+pub struct ImageSequence {
+    set: ImageSet,
+    pool: rayon::ThreadPool,
+}
+
+impl ImageSequence {
+    /// The images `indices` as one `(n, H, W[, C])` array.
+    fn make<'py>(&self, py: Python<'py>, indices: Vec<usize>) -> PyResult<Bound<'py, PyAny>> {
+        let count = self.set.list.files.len();
+        if let Some(&bad) = indices.iter().find(|&&i| i >= count) {
+            return Err(PyIndexError::new_err(format!(
+                "image {bad} of a sequence of {count}"
+            )));
+        }
+        let shape = self.set.recipe.shape();
+        let mut pixels = vec![0u8; indices.len() * shape.bytes()];
+        let cancel = AtomicBool::new(false);
+        py.detach(|| {
+            self.set
+                .make_into(&indices, &mut pixels, &self.pool, &cancel)
+        })
+        .map_err(to_py)?;
+        let flat = PyArray1::from_vec(py, pixels);
+        let n = indices.len();
+        Ok(if shape.channels == 1 {
+            flat.reshape([n, shape.height, shape.width])?.into_any()
+        } else {
+            flat.reshape([n, shape.height, shape.width, shape.channels])?
+                .into_any()
+        })
+    }
+}
+
+#[pymethods]
+impl ImageSequence {
+    /// Lists the image files of `inputs` (folders and files) and checks their ids.
+    #[new]
+    #[pyo3(signature = (inputs, *, output_size, color="rgb", filter="bicubic", fit="stretch",
+        fill=None, draft=false, max_pixels=None, threads=None))]
+    #[allow(clippy::too_many_arguments)]
+    fn new(
+        py: Python<'_>,
+        inputs: Vec<PathBuf>,
+        output_size: (usize, usize),
+        color: &str,
+        filter: &str,
+        fit: &str,
+        fill: Option<Vec<u8>>,
+        draft: bool,
+        max_pixels: Option<u64>,
+        threads: Option<usize>,
+    ) -> PyResult<Self> {
+        let options = TransformOptions {
+            output_size: super::checked_size(Some(output_size))?,
+            color: super::pil_color(color)?,
+            filter: super::pil_filter(filter)?,
+            fit: super::pil_fit(fit)?,
+            fill: super::pil_fill(fill)?,
+            draft,
+            max_pixels: max_pixels.unwrap_or(crate::DEFAULT_MAX_PIXELS),
+            threads: super::threads_or_all(threads)?,
+            ..TransformOptions::default()
+        };
+        let set = py
+            .detach(|| ImageSet::open(&inputs, &options))
+            .map_err(to_py)?;
+        let name = inputs.first().cloned().unwrap_or_default();
+        let pool = worker_pool(options.threads, &name).map_err(to_py)?;
+        Ok(ImageSequence { set, pool })
+    }
+
+    fn __len__(&self) -> usize {
+        self.set.list.files.len()
+    }
+
+    /// The image ids, in order.
+    #[getter]
+    fn ids(&self) -> Vec<String> {
+        self.set.list.files.iter().map(|f| f.id.clone()).collect()
+    }
+
+    /// Each image's class folder (ImageFolder layout), or None for all when the
+    /// images are not all in class folders.
+    #[getter]
+    fn labels(&self) -> Option<Vec<String>> {
+        self.set.list.classes()?;
+        Some(
+            self.set
+                .list
+                .files
+                .iter()
+                .map(|f| f.class().unwrap_or_default().to_string())
+                .collect(),
+        )
+    }
+
+    /// The sorted class folders, whose positions are the label indices.
+    #[getter]
+    fn classes(&self) -> Option<Vec<String>> {
+        self.set.list.classes()
+    }
+
+    /// The images `indices` as one array, made in parallel without the GIL.
+    fn get_many<'py>(&self, py: Python<'py>, indices: Vec<usize>) -> PyResult<Bound<'py, PyAny>> {
+        self.make(py, indices)
+    }
+}
