@@ -233,7 +233,7 @@ fn make_image(
         )
     })?;
     let decoded = crate::decode::decode(&bytes, max_pixels, recipe.draft_request())?;
-    Ok(recipe.make(&decoded))
+    Ok(recipe.make(decoded))
 }
 
 /// Converts the image files of `options` (see [`super::convert`]).

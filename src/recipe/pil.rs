@@ -78,10 +78,10 @@ impl PilRecipe {
     }
 
     /// The image made from `decoded`.
-    pub fn make(&self, decoded: &Decoded) -> Vec<u8> {
+    pub fn make(&self, decoded: Decoded) -> Vec<u8> {
+        let (w, h) = (decoded.width, decoded.height);
         let converted = convert(decoded, self.color);
         let channels = self.color.channels();
-        let (w, h) = (decoded.width, decoded.height);
         let (out_w, out_h) = (self.width, self.height);
         let whole = [0.0, 0.0, w as f32, h as f32];
         match self.fit {
@@ -193,12 +193,13 @@ fn cmyk_to_rgb(p: &[u8]) -> [u8; 3] {
     [channel(p[0]), channel(p[1]), channel(p[2])]
 }
 
-/// `convert("RGB")` or `convert("L")` of a decoded image.
-pub fn convert(decoded: &Decoded, color: PilColor) -> Vec<u8> {
-    let pixels = &decoded.pixels;
+/// `convert("RGB")` or `convert("L")` of a decoded image (its own buffer when
+/// the mode is the same).
+pub fn convert(decoded: Decoded, color: PilColor) -> Vec<u8> {
     let n = decoded.width * decoded.height;
+    let pixels = &decoded.pixels;
     match (decoded.layout, color) {
-        (Layout::L, PilColor::Gray) | (Layout::Rgb, PilColor::Rgb) => pixels.clone(),
+        (Layout::L, PilColor::Gray) | (Layout::Rgb, PilColor::Rgb) => decoded.pixels,
         (Layout::L | Layout::La, PilColor::Rgb) => {
             let step = decoded.layout.channels();
             let mut out = Vec::with_capacity(n * 3);
@@ -270,6 +271,6 @@ mod tests {
             layout: Layout::Rgba,
             pixels: vec![10, 20, 30, 0],
         };
-        assert_eq!(convert(&decoded, PilColor::Rgb), vec![10, 20, 30]);
+        assert_eq!(convert(decoded, PilColor::Rgb), vec![10, 20, 30]);
     }
 }
