@@ -1,7 +1,7 @@
 """The numba article's job, timed side by side: a folder of JPEG photographs to
 (N, 64, 64, 3) arrays, by the article's code (PIL open/convert/resize in a
 ProcessPoolExecutor, batches of 1,000), by the same in one process, by
-pixelprep, and the floor: the same files only decoded by libjpeg-turbo (PIL
+pixelprep (and with --draft), and the floor: the same files only decoded by libjpeg-turbo (PIL
 `load()`) in a process pool. Every peer and pixelprep run alternate round after
 round; medians are reported, and pixelprep's array is checked equal to the
 article's.
@@ -101,15 +101,18 @@ def run(folder, binary, rounds):
     tmp = tempfile.mkdtemp(prefix="pixelprep-photos-")
     out = os.path.join(tmp, "x.npy")
 
-    def pixelprep():
-        subprocess.run([binary, "convert", folder, "-o", out, "--size", "64", "--force", "-q"],
-                       check=True)
+    def pixelprep(*extra):
+        def run_it():
+            subprocess.run([binary, "convert", folder, "-o", out, "--size", "64", "--force", "-q",
+                            *extra], check=True, stdout=subprocess.DEVNULL)
+        return run_it
 
     peers = {
         "floor: PIL decode only, process pool": lambda: floor(paths),
         "article: PIL + ProcessPoolExecutor": lambda: article_pool(paths),
         "article in one process": lambda: article_serial(paths),
-        "pixelprep --size 64 -> .npy": pixelprep,
+        "pixelprep --size 64 -> .npy": pixelprep(),
+        "pixelprep --size 64 --draft -> .npy": pixelprep("--draft"),
     }
     times = {name: [] for name in peers}
     reference = None
@@ -121,7 +124,8 @@ def run(folder, binary, rounds):
             times[name].append(time.perf_counter() - start)
             if name.startswith("article: "):
                 reference = result
-    ours = np.load(out)
+            if name == "pixelprep --size 64 -> .npy":
+                ours = np.load(out)
     same = int(sum((ours[i] == reference[i]).all() for i in range(len(paths))))
     print(f"{len(paths)} JPEG photos in {folder}, {rounds} rounds, {os.cpu_count()} cores")
     article = statistics.median(times["article: PIL + ProcessPoolExecutor"])
@@ -131,6 +135,7 @@ def run(folder, binary, rounds):
         m = statistics.median(ts)
         runs = " ".join(f"{t:.2f}" for t in ts)
         print(f"{name:40} {m:9.2f} {article / m:10.2f} {m / base:8.2f}  {runs}")
+    print("(x article: how many times faster than the article's pool; x floor: time over the floor's)")
     print(f"pixelprep's array equals the article's: {same} identical of {len(paths)}")
     return 0 if same == len(paths) else 1
 
