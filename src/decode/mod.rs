@@ -130,6 +130,8 @@ pub enum Problem {
     TooLarge,
     /// Its data are damaged.
     Damaged,
+    /// It cannot be read at all (permissions, a vanished file, an I/O error).
+    Unreadable,
 }
 
 impl Problem {
@@ -141,6 +143,7 @@ impl Problem {
             Problem::Unsupported => "unsupported",
             Problem::TooLarge => "too large",
             Problem::Damaged => "damaged",
+            Problem::Unreadable => "unreadable",
         }
     }
 }
@@ -198,6 +201,7 @@ impl fmt::Display for DecodeError {
             Problem::Unsupported => "convert it to another format, or pass --skip-bad",
             Problem::TooLarge => "raise --max-pixels if the file is trusted, or pass --skip-bad",
             Problem::Damaged => "the file is damaged; fetch it again, or pass --skip-bad",
+            Problem::Unreadable => "check that it exists and can be read, or pass --skip-bad",
         };
         write!(f, "{}: {} ({advice})", self.problem.name(), self.detail)
     }

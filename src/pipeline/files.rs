@@ -228,7 +228,7 @@ fn make_image(
 ) -> std::result::Result<Vec<u8>, DecodeError> {
     let bytes = std::fs::read(&file.path).map_err(|e| {
         DecodeError::new(
-            crate::decode::Problem::Damaged,
+            crate::decode::Problem::Unreadable,
             format!("cannot be read: {e}"),
         )
     })?;

@@ -179,7 +179,7 @@ pub struct BadFile {
     pub path: PathBuf,
     /// Its image id.
     pub id: String,
-    /// The kind of problem: `not an image`, `truncated`, `unsupported`, `too large`, `damaged`.
+    /// The kind of problem: `not an image`, `truncated`, `unsupported`, `too large`, `damaged`, `unreadable`.
     pub problem: String,
     /// What is wrong, in words.
     pub reason: String,

@@ -446,3 +446,40 @@ fn lmdb_raw_values_are_the_array_s_rows() {
     let result = pixelprep(convert_args(&[&folder], &dir.path().join("y.zip"), &args));
     assert_eq!(result.status.code(), Some(2), "{}", stderr(&result));
 }
+
+#[test]
+fn a_listed_file_that_cannot_be_read_is_named_and_can_be_left_out() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::copy(
+        images().join("folder/cat/0001.jpg"),
+        dir.path().join("a.jpg"),
+    )
+    .unwrap();
+    let list = dir.path().join("list.txt");
+    std::fs::write(&list, "a.jpg\ngone.jpg\n").unwrap();
+    let out = dir.path().join("x.npy");
+    let args = |extra: &[&str]| {
+        let mut a = vec![
+            "convert",
+            "--files",
+            list.to_str().unwrap(),
+            "-o",
+            out.to_str().unwrap(),
+        ];
+        a.extend(["-q", "--size", "8"]);
+        a.extend(extra);
+        a.into_iter().map(String::from).collect::<Vec<_>>()
+    };
+    let result = pixelprep(args(&[]));
+    assert_eq!(result.status.code(), Some(1));
+    let message = stderr(&result);
+    assert!(
+        message.contains("gone.jpg") && message.contains("unreadable"),
+        "{message}"
+    );
+    assert!(!out.exists());
+    let summary = pixelprep_ok(args(&["--skip-bad", "--json"]));
+    let json: serde_json::Value = serde_json::from_str(&summary).unwrap();
+    assert_eq!(json["images"], 1);
+    assert_eq!(json["bad"][0]["problem"], "unreadable");
+}
