@@ -1,15 +1,44 @@
-//! The Pillow resize's horizontal pass with AVX2: the same i32 multiply-adds
-//! as Resample.c, several taps per instruction. Integer sums do not depend on
-//! their order, so the bytes are the plain pass's (a test checks it).
-//!
-//! Gray: 8 taps at a time, 8 source bytes widened to 8 i32 lanes. RGB: 2 taps
-//! at a time, each pixel's 3 bytes (and one byte past them, weighed into a lane
-//! that is dropped) widened to 4 lanes. Rows are copied into a scratch with 16
-//! bytes of slack, so the 8-byte loads never read past the image.
+//! The Pillow resize's horizontal pass with AVX2: the same integer sums as
+//! Resample.c, 16 taps per two instructions. Each 22-bit weight `k` is split
+//! into `hi * 2048 + lo` (`lo` in 0..2048), both fitting i16, so 16-bit
+//! multiply-adds (`vpmaddwd`) weigh 16 pixels at once:
+//! `sum(p * k) = 2048 * sum(p * hi) + sum(p * lo)`, exactly. Integer sums do
+//! not depend on their order, so the bytes are the plain pass's (a test checks
+//! it). RGB rows are split into three planes first.
 
 use std::arch::x86_64::*;
 
 use super::{clip8, Coefficients, HALF};
+
+/// Bytes of zeros after each plane, so that 16-byte loads near the end of a
+/// row stay inside it (their extra pixels are weighed by 0).
+const SLACK: usize = 32;
+
+/// One output pixel's weights, split and padded to a multiple of 16 taps.
+struct Split {
+    hi: Vec<i16>,
+    lo: Vec<i16>,
+}
+
+fn split(c: &Coefficients) -> Vec<Split> {
+    c.bounds
+        .iter()
+        .enumerate()
+        .map(|(xx, &(_, taps))| {
+            let k = &c.weights[xx * c.ksize..xx * c.ksize + taps];
+            let padded = taps.div_ceil(16) * 16;
+            let mut s = Split {
+                hi: vec![0; padded],
+                lo: vec![0; padded],
+            };
+            for (j, &w) in k.iter().enumerate() {
+                s.hi[j] = (w >> 11) as i16;
+                s.lo[j] = (w & 2047) as i16;
+            }
+            s
+        })
+        .collect()
+}
 
 #[target_feature(enable = "avx2")]
 pub(super) fn horizontal_avx2(
@@ -22,94 +51,61 @@ pub(super) fn horizontal_avx2(
     let out_width = c.bounds.len();
     let row_len = width * channels;
     let mut out = vec![0u8; out_width * rows.len() * channels];
-    let mut row = vec![0u8; row_len + 16];
-    // RGB: each weight four times, so one load gives the lanes of two taps.
-    let spread: Vec<i32> = if channels == 3 {
-        c.weights.iter().flat_map(|&w| [w; 4]).collect()
-    } else {
-        Vec::new()
-    };
+    let weights = split(c);
+    let plane_len = width + SLACK;
+    let mut planes = vec![0u8; plane_len * channels];
     for (out_row, y) in out.chunks_exact_mut(out_width * channels).zip(rows) {
-        row[..row_len].copy_from_slice(&src[y * row_len..(y + 1) * row_len]);
-        for (xx, (&(xmin, taps), out)) in c
+        let row = &src[y * row_len..(y + 1) * row_len];
+        if channels == 1 {
+            planes[..width].copy_from_slice(row);
+        } else {
+            let (r, rest) = planes.split_at_mut(plane_len);
+            let (g, b) = rest.split_at_mut(plane_len);
+            for (((pixel, r), g), b) in row
+                .chunks_exact(channels)
+                .zip(r.iter_mut())
+                .zip(g.iter_mut())
+                .zip(b.iter_mut())
+            {
+                (*r, *g, *b) = (pixel[0], pixel[1], pixel[2]);
+            }
+        }
+        for (xx, (&(xmin, _), out)) in c
             .bounds
             .iter()
             .zip(out_row.chunks_exact_mut(channels))
             .enumerate()
         {
-            let k = &c.weights[xx * c.ksize..xx * c.ksize + taps];
-            if channels == 1 {
-                out[0] = clip8(gray_sum(&row[xmin..], k));
-            } else {
-                let spread = &spread[xx * c.ksize * 4..(xx * c.ksize + taps) * 4];
-                let sums = rgb_sums(&row[xmin * 3..], spread, taps);
-                for (o, sum) in out.iter_mut().zip(sums) {
-                    *o = clip8(sum);
-                }
+            let w = &weights[xx];
+            for (ch, o) in out.iter_mut().enumerate() {
+                let plane = &planes[ch * plane_len + xmin..(ch + 1) * plane_len];
+                *o = clip8(weighed(plane, w));
             }
         }
     }
     out
 }
 
-/// `HALF + sum(pixels[i] * k[i])`; `pixels` has 8 bytes of slack past `k.len()`.
+/// `HALF + sum(pixels[j] * k[j])` over the taps; `pixels` reaches at least
+/// `w.hi.len()` bytes (the slack).
 #[target_feature(enable = "avx2")]
-fn gray_sum(pixels: &[u8], k: &[i32]) -> i32 {
-    let mut acc = _mm256_setzero_si256();
-    let mut chunks = k.chunks_exact(8);
-    let mut at = 0;
-    for weights in chunks.by_ref() {
-        let bytes = &pixels[at..at + 8];
-        // SAFETY: 8 readable bytes and 8 readable i32; unaligned loads.
+fn weighed(pixels: &[u8], w: &Split) -> i32 {
+    let mut hi = _mm256_setzero_si256();
+    let mut lo = _mm256_setzero_si256();
+    for (j, (kh, kl)) in w.hi.chunks_exact(16).zip(w.lo.chunks_exact(16)).enumerate() {
+        let bytes = &pixels[j * 16..j * 16 + 16];
+        // SAFETY: 16 readable bytes and 16 readable i16 each; unaligned loads.
         unsafe {
-            let wide = _mm256_cvtepu8_epi32(_mm_loadl_epi64(bytes.as_ptr().cast()));
-            let w = _mm256_loadu_si256(weights.as_ptr().cast());
-            acc = _mm256_add_epi32(acc, _mm256_mullo_epi32(wide, w));
-        }
-        at += 8;
-    }
-    let mut sum = HALF + horizontal_add(acc);
-    for (&v, &w) in pixels[at..].iter().zip(chunks.remainder()) {
-        sum += i32::from(v) * w;
-    }
-    sum
-}
-
-/// The R, G and B sums of `taps` pixels; `spread` holds each weight 4 times and
-/// `pixels` 8 bytes of slack past the last pixel.
-#[target_feature(enable = "avx2")]
-fn rgb_sums(pixels: &[u8], spread: &[i32], taps: usize) -> [i32; 3] {
-    // Bytes 0..3 (pixel j and one more) and 3..6 (pixel j + 1 and one more).
-    let pair = _mm_setr_epi8(0, 1, 2, 3, 3, 4, 5, 6, -1, -1, -1, -1, -1, -1, -1, -1);
-    let mut acc = _mm256_setzero_si256();
-    let mut j = 0;
-    while j + 2 <= taps {
-        let bytes = &pixels[j * 3..j * 3 + 8];
-        let weights = &spread[j * 4..j * 4 + 8];
-        // SAFETY: 8 readable bytes and 8 readable i32; unaligned loads.
-        unsafe {
-            let loaded = _mm_shuffle_epi8(_mm_loadl_epi64(bytes.as_ptr().cast()), pair);
-            let wide = _mm256_cvtepu8_epi32(loaded);
-            let w = _mm256_loadu_si256(weights.as_ptr().cast());
-            acc = _mm256_add_epi32(acc, _mm256_mullo_epi32(wide, w));
-        }
-        j += 2;
-    }
-    let halves = _mm_add_epi32(
-        _mm256_castsi256_si128(acc),
-        _mm256_extracti128_si256::<1>(acc),
-    );
-    let mut lanes = [0i32; 4];
-    // SAFETY: 16 writable bytes.
-    unsafe { _mm_storeu_si128(lanes.as_mut_ptr().cast(), halves) };
-    let mut sums = [HALF + lanes[0], HALF + lanes[1], HALF + lanes[2]];
-    if j < taps {
-        let w = spread[j * 4];
-        for (sum, &v) in sums.iter_mut().zip(&pixels[j * 3..j * 3 + 3]) {
-            *sum += i32::from(v) * w;
+            let p = _mm256_cvtepu8_epi16(_mm_loadu_si128(bytes.as_ptr().cast()));
+            let kh = _mm256_loadu_si256(kh.as_ptr().cast());
+            let kl = _mm256_loadu_si256(kl.as_ptr().cast());
+            hi = _mm256_add_epi32(hi, _mm256_madd_epi16(p, kh));
+            lo = _mm256_add_epi32(lo, _mm256_madd_epi16(p, kl));
         }
     }
-    sums
+    // The true sum fits i32; wrapping arithmetic gets it whatever the parts.
+    HALF.wrapping_add(horizontal_add(hi).wrapping_shl(11))
+        .wrapping_add(horizontal_add(lo))
 }
 
 #[target_feature(enable = "avx2")]
