@@ -44,7 +44,7 @@ pub fn inspect_images(
     threads: usize,
 ) -> Result<ImagesReport> {
     use rayon::prelude::*;
-    let list = crate::files::list_images(inputs, files)?;
+    let list = crate::files::list_images(inputs, files, None)?;
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(threads.max(1))
         .build()

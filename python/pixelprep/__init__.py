@@ -108,6 +108,7 @@ def convert(
     color: str = "rgb",
     filter: str = "bicubic",
     files: Optional[PathLike] = None,
+    root: Optional[PathLike] = None,
     skip_bad: bool = False,
     max_pixels: Optional[int] = None,
     fit: str = "stretch",
@@ -152,6 +153,7 @@ def convert(
         color=color,
         filter=filter,
         files=None if files is None else os.fspath(files),
+        root=None if root is None else os.fspath(root),
         skip_bad=skip_bad,
         max_pixels=max_pixels,
         fit=fit,
@@ -269,6 +271,11 @@ class ImageSequence:
     def __repr__(self) -> str:
         w, h = self._options["output_size"]
         return f"<pixelprep.ImageSequence of {len(self)} images, {w}x{h} {self._options['color']}>"
+
+    @property
+    def paths(self) -> List[str]:
+        """The images' paths relative to their folder, in order (for ``files=``)."""
+        return self._open().paths
 
     @property
     def ids(self) -> List[str]:

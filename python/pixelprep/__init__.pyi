@@ -56,6 +56,7 @@ def convert(
     color: str = "rgb",
     filter: str = "bicubic",
     files: Optional[PathLike] = None,
+    root: Optional[PathLike] = None,
     skip_bad: bool = False,
     max_pixels: Optional[int] = None,
     fit: str = "stretch",
@@ -86,6 +87,8 @@ class ImageSequence:
     def __getitem__(self, index: Union[int, slice]) -> numpy.ndarray: ...
     def __iter__(self) -> Iterator[numpy.ndarray]: ...
     def batches(self, size: int) -> Iterator[numpy.ndarray]: ...
+    @property
+    def paths(self) -> List[str]: ...
     @property
     def ids(self) -> List[str]: ...
     @property

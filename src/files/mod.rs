@@ -136,15 +136,15 @@ fn relative_text(root: &Path, path: &Path) -> Result<String> {
     })
 }
 
-/// The images of a list file: one path a line, relative to the list's folder
-/// (or absolute, inside it); blank lines and `#` comments skipped. The list's
-/// order is kept.
-fn read_list(list_path: &Path, list: &mut FileList) -> Result<()> {
+/// The images of a list file: one path a line, relative to `root` (the list's
+/// folder by default), or absolute inside it; blank lines and `#` comments
+/// skipped. The list's order is kept.
+fn read_list(list_path: &Path, root: Option<&Path>, list: &mut FileList) -> Result<()> {
     let text = std::fs::read_to_string(list_path).map_err(|cause| Error::OpenInput {
         path: list_path.to_path_buf(),
         cause,
     })?;
-    let base = list_path.parent().unwrap_or(Path::new(""));
+    let base = root.unwrap_or_else(|| list_path.parent().unwrap_or(Path::new("")));
     for (number, line) in text.lines().enumerate() {
         let entry = line.trim();
         if entry.is_empty() || entry.starts_with('#') {
@@ -168,9 +168,9 @@ fn read_list(list_path: &Path, list: &mut FileList) -> Result<()> {
                 path: list_path.to_path_buf(),
                 line: Some(number as u64 + 1),
                 message: format!(
-                    "{entry:?} is not a path inside the list's folder ({}); each image's id is \
-                     its path relative to the list, so write the paths relative to it, without \
-                     \"..\"",
+                    "{entry:?} is not a path inside {} (the list's folder, or --root); each \
+                     image's id is its path relative to that folder, so write the paths \
+                     relative to it, without \"..\"",
                     base.display()
                 ),
             });
@@ -183,8 +183,13 @@ fn read_list(list_path: &Path, list: &mut FileList) -> Result<()> {
 
 /// Lists the images of `inputs` (folders and single files, in the order given,
 /// each folder sorted by relative path as Python's `sorted()` sorts them), then
-/// those of the list file `files`.
-pub fn list_images(inputs: &[PathBuf], files: Option<&Path>) -> Result<FileList> {
+/// those of the list file `files`, whose paths are relative to `root` (the
+/// list's folder when `None`).
+pub fn list_images(
+    inputs: &[PathBuf],
+    files: Option<&Path>,
+    root: Option<&Path>,
+) -> Result<FileList> {
     let mut list = FileList::default();
     for input in inputs {
         let meta = std::fs::metadata(input).map_err(|cause| Error::OpenInput {
@@ -214,7 +219,7 @@ pub fn list_images(inputs: &[PathBuf], files: Option<&Path>) -> Result<FileList>
         }
     }
     if let Some(files) = files {
-        read_list(files, &mut list)?;
+        read_list(files, root, &mut list)?;
     }
     Ok(list)
 }
@@ -250,7 +255,7 @@ mod tests {
             std::fs::create_dir_all(path.parent().unwrap()).unwrap();
             std::fs::write(path, b"").unwrap();
         }
-        let list = list_images(&[dir.path().to_path_buf()], None).unwrap();
+        let list = list_images(&[dir.path().to_path_buf()], None, None).unwrap();
         let ids: Vec<&str> = list.files.iter().map(|f| f.id.as_str()).collect();
         assert_eq!(ids, ["B/x", "b/img10", "b/img9"]);
         assert_eq!(list.ignored, 1);

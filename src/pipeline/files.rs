@@ -243,7 +243,11 @@ pub(super) fn convert_files(
     cancel: &AtomicBool,
     started: Instant,
 ) -> Result<Summary> {
-    let list = list_images(&options.inputs, options.files.as_deref())?;
+    let list = list_images(
+        &options.inputs,
+        options.files.as_deref(),
+        options.files_root.as_deref(),
+    )?;
     let format = options.output_format();
     check_ids(&list, format)?;
     if list.files.is_empty() {
@@ -392,7 +396,7 @@ pub(crate) struct ImageSet {
 impl ImageSet {
     /// Lists the image files of `inputs` and checks their ids.
     pub fn open(inputs: &[PathBuf], options: &super::TransformOptions) -> Result<Self> {
-        let list = list_images(inputs, None)?;
+        let list = list_images(inputs, None, None)?;
         check_ids(&list, OutputFormat::Npy)?;
         let (width, height) = options
             .output_size

@@ -83,8 +83,11 @@ pub struct ConvertOptions {
     pub color: PilColor,
     /// The resampling filter of Pillow's recipe.
     pub filter: PilFilter,
-    /// A text file listing image files, one path a line, relative to its folder.
+    /// A text file listing image files, one path a line, relative to its folder
+    /// (or to `files_root`).
     pub files: Option<PathBuf>,
+    /// The folder the paths of `files` are relative to, and the images' ids too.
+    pub files_root: Option<PathBuf>,
     /// Leave out image files that cannot be decoded, and name them in the
     /// summary and in a CSV beside the output, instead of stopping.
     pub skip_bad: bool,
@@ -130,6 +133,7 @@ impl Default for ConvertOptions {
             color: PilColor::Rgb,
             filter: PilFilter::Bicubic,
             files: None,
+            files_root: None,
             skip_bad: false,
             max_pixels: crate::decode::DEFAULT_MAX_PIXELS,
             fit: Fit::Stretch,

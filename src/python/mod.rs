@@ -207,7 +207,7 @@ fn run_cli(py: Python<'_>, argv: Vec<OsString>, bench_command: Vec<OsString>) ->
 #[pyfunction]
 #[pyo3(signature = (inputs, output, *, threads=None, size=128, pad=16, height=137, width=236,
     force=false, skip_blank=false, labels=None, shard_size=None, format=None, id_column=None,
-    progress=false, recipe=None, output_size=None, color="rgb", filter="bicubic", files=None,
+    progress=false, recipe=None, output_size=None, color="rgb", filter="bicubic", files=None, root=None,
     skip_bad=false, max_pixels=None, fit="stretch", fill=None, lmdb_values="png", draft=false))]
 #[allow(clippy::too_many_arguments)]
 fn convert<'py>(
@@ -231,6 +231,7 @@ fn convert<'py>(
     color: &str,
     filter: &str,
     files: Option<PathBuf>,
+    root: Option<PathBuf>,
     skip_bad: bool,
     max_pixels: Option<u64>,
     fit: &str,
@@ -285,6 +286,7 @@ fn convert<'py>(
         color: pil_color(color)?,
         filter: pil_filter(filter)?,
         files,
+        files_root: root,
         skip_bad,
         max_pixels: max_pixels.unwrap_or(crate::DEFAULT_MAX_PIXELS),
         fit: pil_fit(fit)?,

@@ -92,6 +92,18 @@ impl ImageSequence {
         self.set.list.files.len()
     }
 
+    /// The images' paths relative to their folder (or the file name of a file
+    /// given by itself), in order: what `convert(files=..., root=...)` takes.
+    #[getter]
+    fn paths(&self) -> Vec<String> {
+        self.set
+            .list
+            .files
+            .iter()
+            .map(|f| f.relative.clone())
+            .collect()
+    }
+
     /// The image ids, in order.
     #[getter]
     fn ids(&self) -> Vec<String> {

@@ -374,6 +374,28 @@ fn a_list_of_files_keeps_its_order_and_labels_join_on_any_key() {
     let rows = metadata_rows(&out);
     assert_eq!(rows[0][..2], ["b/x".to_string(), "b".to_string()]);
     assert_eq!(rows[1][..2], ["a/y".to_string(), "a".to_string()]);
+    // --root: the paths (and ids) are relative to another folder than the list's.
+    let elsewhere = dir.path().join("lists");
+    std::fs::create_dir(&elsewhere).unwrap();
+    std::fs::write(elsewhere.join("l.txt"), "a/y.png\n").unwrap();
+    let rooted = dir.path().join("rooted.npy");
+    let listed = elsewhere.join("l.txt");
+    pixelprep_ok([
+        "convert",
+        "--files",
+        listed.to_str().unwrap(),
+        "--root",
+        root.to_str().unwrap(),
+        "-o",
+        rooted.to_str().unwrap(),
+        "-q",
+        "--size",
+        "8",
+    ]);
+    assert_eq!(
+        metadata_rows(&rooted)[0][..2],
+        ["a/y".to_string(), "a".to_string()]
+    );
     // A path leaving the list's folder is refused, naming the line.
     std::fs::write(root.join("bad.txt"), "b/x.jpg\n../escape.jpg\n").unwrap();
     let bad = root.join("bad.txt");

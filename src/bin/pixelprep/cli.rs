@@ -212,6 +212,11 @@ pub struct ConvertArgs {
     #[arg(long, value_name = "LIST")]
     pub files: Option<PathBuf>,
 
+    /// The folder the paths of --files are relative to, and so the images' ids
+    /// [default: the list's folder].
+    #[arg(long, value_name = "DIR", requires = "files")]
+    pub root: Option<PathBuf>,
+
     /// How each image is made: `kernel` (pixel tables: the reference kernel's
     /// steps) or `pil` (image files: Image.open(p).convert(MODE).resize((W, H),
     /// FILTER), pixel for pixel) [default: the one of the inputs' kind].
@@ -600,6 +605,7 @@ impl ConvertArgs {
             },
             filter: self.filter.to_filter(),
             files: self.files.clone(),
+            files_root: self.root.clone(),
             skip_bad: self.skip_bad,
             max_pixels: self.max_pixels.unwrap_or(DEFAULT_MAX_PIXELS),
             inputs: self.inputs.clone(),
