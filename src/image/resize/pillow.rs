@@ -58,7 +58,8 @@ impl PilFilter {
                     0.0
                 } else {
                     let x = x * std::f64::consts::PI;
-                    x.sin() / x * (0.54 + 0.46 * x.cos())
+                    // Resample.c writes `0.54f + 0.46f * cos(x)`: f32 constants.
+                    x.sin() / x * (f64::from(0.54f32) + f64::from(0.46f32) * x.cos())
                 }
             }
             PilFilter::Bicubic => {
