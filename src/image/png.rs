@@ -386,17 +386,10 @@ fn write_chunk(out: &mut Vec<u8>, kind: &[u8; 4], fill: impl FnOnce(&mut Vec<u8>
 /// Decodes an 8-bit grayscale PNG into (width, height, pixels), for checking
 /// outputs against golden images; `None` if it is not such a PNG.
 pub fn decode_gray_png(bytes: &[u8]) -> Option<(usize, usize, Vec<u8>)> {
-    let decoder = png::Decoder::new(std::io::Cursor::new(bytes));
-    let mut reader = decoder.read_info().ok()?;
-    let info = reader.info();
-    if info.color_type != png::ColorType::Grayscale || info.bit_depth != png::BitDepth::Eight {
-        return None;
+    match decode_png_8bit(bytes)? {
+        (width, height, 1, pixels) => Some((width, height, pixels)),
+        _ => None,
     }
-    let (width, height) = (info.width as usize, info.height as usize);
-    let mut pixels = vec![0; reader.output_buffer_size()?];
-    reader.next_frame(&mut pixels).ok()?;
-    pixels.truncate(width * height);
-    Some((width, height, pixels))
 }
 
 /// Encodes a photograph-like `width x height` image of 1 (gray) or 3 (RGB)

@@ -58,17 +58,38 @@ pub(super) fn wants_image_files(options: &ConvertOptions) -> Result<bool> {
     Ok(true)
 }
 
-/// The recipe of a run of image files.
-fn recipe(options: &ConvertOptions) -> PilRecipe {
-    let (width, height) = options
-        .output_size
-        .unwrap_or((options.geometry.size, options.geometry.size));
+/// Pillow's recipe from the options `convert` and `transform` share: the
+/// output size (`geometry.size` square when none is given), mode, filter, fit,
+/// fill and draft.
+fn pil_recipe(
+    output_size: Option<(usize, usize)>,
+    side: usize,
+    color: crate::recipe::PilColor,
+    filter: crate::image::resize::pillow::PilFilter,
+    fit: crate::recipe::Fit,
+    fill: [u8; 3],
+    draft: bool,
+) -> PilRecipe {
+    let (width, height) = output_size.unwrap_or((side, side));
     PilRecipe {
-        fit: options.fit,
-        fill: options.fill,
-        draft: options.draft,
-        ..PilRecipe::new(width, height, options.color, options.filter)
+        fit,
+        fill,
+        draft,
+        ..PilRecipe::new(width, height, color, filter)
     }
+}
+
+/// The recipe of a run of image files.
+fn recipe(o: &ConvertOptions) -> PilRecipe {
+    pil_recipe(
+        o.output_size,
+        o.geometry.size,
+        o.color,
+        o.filter,
+        o.fit,
+        o.fill,
+        o.draft,
+    )
 }
 
 /// Refuses ids that cannot name an output file, and ids given twice.
@@ -398,17 +419,18 @@ impl ImageSet {
     pub fn open(inputs: &[PathBuf], options: &super::TransformOptions) -> Result<Self> {
         let list = list_images(inputs, None, None)?;
         check_ids(&list, OutputFormat::Npy)?;
-        let (width, height) = options
-            .output_size
-            .unwrap_or((options.geometry.size, options.geometry.size));
+        let o = options;
         Ok(ImageSet {
             list,
-            recipe: PilRecipe {
-                fit: options.fit,
-                fill: options.fill,
-                draft: options.draft,
-                ..PilRecipe::new(width, height, options.color, options.filter)
-            },
+            recipe: pil_recipe(
+                o.output_size,
+                o.geometry.size,
+                o.color,
+                o.filter,
+                o.fit,
+                o.fill,
+                o.draft,
+            ),
             max_pixels: options.max_pixels,
             name: inputs.first().cloned().unwrap_or_default(),
         })
