@@ -180,8 +180,9 @@ fn inner_scalar(taps: &[Tap], src_row: &[u8], range: std::ops::Range<usize>, out
     }
 }
 
-#[cfg(target_arch = "x86_64")]
+pub mod opencv;
 pub mod pillow;
+#[cfg(target_arch = "x86_64")]
 mod simd;
 
 /// Whether a row is all zero, as most rows of a padded crop are: an OR over the
