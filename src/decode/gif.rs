@@ -78,3 +78,62 @@ pub(super) fn decode(bytes: &[u8], max_pixels: u64) -> Result<Decoded, DecodeErr
         pixels,
     })
 }
+
+/// The first frame as OpenCV 5's own GIF reader makes it: the logical screen
+/// filled with the global palette's background colour (black without one), the
+/// frame drawn at its place with its transparent index left out; an index
+/// beyond the local palette reads the global one, beyond both (with no palette
+/// at all) gray, 1 white.
+pub(super) fn decode_opencv(bytes: &[u8], max_pixels: u64) -> Result<Decoded, DecodeError> {
+    let mut decoder = options().read_info(Cursor::new(bytes)).map_err(error)?;
+    let (width, height) = (decoder.width() as usize, decoder.height() as usize);
+    check_size(Format::Gif, width, height, max_pixels)?;
+    let global: Vec<u8> = decoder
+        .global_palette()
+        .map(<[u8]>::to_vec)
+        .unwrap_or_default();
+    let background = decoder
+        .bg_color()
+        .and_then(|i| global.get(i * 3..i * 3 + 3))
+        .map_or([0; 3], |c| [c[0], c[1], c[2]]);
+    let frame = decoder
+        .read_next_frame()
+        .map_err(error)?
+        .ok_or_else(|| DecodeError::new(Problem::Damaged, "GIF file holds no frame"))?;
+    let (left, top) = (frame.left as usize, frame.top as usize);
+    let (frame_width, frame_height) = (frame.width as usize, frame.height as usize);
+    if left + frame_width > width || top + frame_height > height {
+        return Err(DecodeError::new(
+            Problem::Damaged,
+            "GIF frame reaches past the logical screen (OpenCV refuses it)",
+        ));
+    }
+    let local: &[u8] = frame.palette.as_deref().unwrap_or(&[]);
+    let mut pixels = Vec::with_capacity(width * height * 3);
+    for _ in 0..width * height {
+        pixels.extend_from_slice(&background);
+    }
+    for (y, row) in frame.buffer.chunks_exact(frame_width.max(1)).enumerate() {
+        for (x, &index) in row.iter().enumerate() {
+            if frame.transparent == Some(index) {
+                continue;
+            }
+            let i = index as usize * 3;
+            let colour = match (local.get(i..i + 3), global.get(i..i + 3)) {
+                (Some(c), _) | (None, Some(c)) => [c[0], c[1], c[2]],
+                _ if local.is_empty() && global.is_empty() => {
+                    [if index == 1 { 255 } else { index }; 3]
+                }
+                _ => continue,
+            };
+            let at = ((top + y) * width + left + x) * 3;
+            pixels[at..at + 3].copy_from_slice(&colour);
+        }
+    }
+    Ok(Decoded {
+        width,
+        height,
+        layout: Layout::Rgb,
+        pixels,
+    })
+}

@@ -113,6 +113,20 @@ pub(super) fn draft_scale(
     [8, 4, 2, 1].into_iter().find(|&s| most >= s).unwrap_or(1)
 }
 
+/// What libjpeg is asked to output.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum JpegOutput {
+    /// Pillow's mode for the file: gray stays gray, four components are CMYK
+    /// inverted (`CMYK;I`), the rest RGB.
+    Pillow,
+    /// OpenCV's `IMREAD_COLOR` request: RGB (gray replicated by libjpeg), four
+    /// components as libjpeg's raw CMYK, not inverted.
+    OpenCvColor,
+    /// OpenCV's `IMREAD_GRAYSCALE` request: libjpeg's own gray (the Y channel of
+    /// YCbCr), four components as raw CMYK.
+    OpenCvGray,
+}
+
 /// Decodes the JPEG in `bytes`; with `draft`, at the scale Pillow's `draft` picks
 /// for that requested size (libjpeg's DCT scaling, its other settings unchanged,
 /// as Pillow's decoder sets them: `decoderconfig = (scale, 0)`).
@@ -120,6 +134,16 @@ pub(super) fn decode(
     bytes: &[u8],
     max_pixels: u64,
     draft: Option<(usize, usize)>,
+) -> Result<Decoded, DecodeError> {
+    decode_as(bytes, max_pixels, draft, JpegOutput::Pillow)
+}
+
+/// Decodes the JPEG in `bytes` to `output`'s colours (see [`decode`]).
+pub(super) fn decode_as(
+    bytes: &[u8],
+    max_pixels: u64,
+    draft: Option<(usize, usize)>,
+    output: JpegOutput,
 ) -> Result<Decoded, DecodeError> {
     with_handle(|handle| {
         let (full_width, full_height, colorspace) = read_header(handle, bytes)?;
@@ -135,9 +159,12 @@ pub(super) fn decode(
         }
         // libjpeg's scaled size, which is Pillow's `(size + scale - 1) // scale`.
         let (width, height) = (full_width.div_ceil(scale), full_height.div_ceil(scale));
-        let (pixel_format, layout) = match colorspace {
-            raw::TJCS_TJCS_GRAY => (raw::TJPF_TJPF_GRAY, Layout::L),
-            raw::TJCS_TJCS_CMYK | raw::TJCS_TJCS_YCCK => (raw::TJPF_TJPF_CMYK, Layout::Cmyk),
+        let four = matches!(colorspace, raw::TJCS_TJCS_CMYK | raw::TJCS_TJCS_YCCK);
+        let (pixel_format, layout) = match (output, colorspace) {
+            (_, _) if four => (raw::TJPF_TJPF_CMYK, Layout::Cmyk),
+            (JpegOutput::Pillow, raw::TJCS_TJCS_GRAY) | (JpegOutput::OpenCvGray, _) => {
+                (raw::TJPF_TJPF_GRAY, Layout::L)
+            }
             _ => (raw::TJPF_TJPF_RGB, Layout::Rgb),
         };
         // Not zeroed: libjpeg writes every byte, and zeroing a photograph's
@@ -170,7 +197,7 @@ pub(super) fn decode(
         // SAFETY: the decode wrote all `len` bytes (a warning still completes the
         // image: libjpeg fills what damaged data lacks).
         unsafe { pixels.set_len(len) };
-        if layout == Layout::Cmyk {
+        if layout == Layout::Cmyk && output == JpegOutput::Pillow {
             for sample in &mut pixels {
                 *sample = 255 - *sample;
             }

@@ -13,11 +13,14 @@
 mod bmp;
 mod gif;
 mod jpeg;
+mod opencv;
 mod png;
 mod tiff;
 mod webp;
 
 use std::fmt;
+
+pub use opencv::imread;
 
 /// The file formats read, told by their first bytes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]

@@ -133,3 +133,98 @@ pub(super) fn decode(bytes: &[u8], max_pixels: u64) -> Result<Decoded, DecodeErr
         pixels,
     })
 }
+
+/// libpng's `png_set_rgb_to_gray(png, 1, 0.299, 0.587)` coefficients, as it
+/// truncates them to 15 bits (what OpenCV's `IMREAD_GRAYSCALE` asks for).
+const LIBPNG_RED: u32 = 29_900 * 32_768 / 100_000;
+const LIBPNG_GREEN: u32 = 58_700 * 32_768 / 100_000;
+const LIBPNG_BLUE: u32 = 32_768 - LIBPNG_RED - LIBPNG_GREEN;
+
+/// The PNG in `bytes` as OpenCV's `imread` reads it through libpng: alpha
+/// stripped, palettes looked up, 16-bit samples cut to their high byte
+/// (`png_set_strip_16`); `gray` converts colour with libpng's `rgb_to_gray`
+/// (on the 16-bit values where the file has them), else gray is replicated.
+pub(super) fn decode_opencv(
+    bytes: &[u8],
+    max_pixels: u64,
+    gray: bool,
+) -> Result<Decoded, DecodeError> {
+    let mut reader = reader(bytes)?;
+    let (width, height) = (reader.info().width as usize, reader.info().height as usize);
+    check_size(Format::Png, width, height, max_pixels)?;
+    let (color, depth) = reader.output_color_type();
+    let channels = color.samples();
+    let size = reader
+        .output_buffer_size()
+        .ok_or_else(|| DecodeError::from_decoder(Format::Png, "the image is too large"))?;
+    let mut buffer = vec![0u8; size];
+    reader
+        .next_frame(&mut buffer)
+        .map_err(|e| DecodeError::from_decoder(Format::Png, e))?;
+    let wide = depth == BitDepth::Sixteen;
+    let sample = |at: usize| -> u32 {
+        if wide {
+            u16::from_be_bytes([buffer[at * 2], buffer[at * 2 + 1]]) as u32
+        } else {
+            buffer[at] as u32
+        }
+    };
+    let narrow = |v: u32| if wide { (v >> 8) as u8 } else { v as u8 };
+    let is_color = matches!(color, ColorType::Rgb | ColorType::Rgba);
+    let pixels_count = width * height;
+    let pixels = if gray {
+        let mut out = Vec::with_capacity(pixels_count);
+        for p in 0..pixels_count {
+            let at = p * channels;
+            if !is_color {
+                out.push(narrow(sample(at)));
+                continue;
+            }
+            let (r, g, b) = (sample(at), sample(at + 1), sample(at + 2));
+            let y = if wide {
+                // libpng's 16-bit path rounds, then the high byte is kept.
+                (LIBPNG_RED * r + LIBPNG_GREEN * g + LIBPNG_BLUE * b + 16_384) >> 15
+            } else if r == g && r == b {
+                r
+            } else {
+                // The 8-bit path truncates ("the historical approach").
+                (LIBPNG_RED * r + LIBPNG_GREEN * g + LIBPNG_BLUE * b) >> 15
+            };
+            out.push(narrow(y));
+        }
+        out
+    } else {
+        let mut out = Vec::with_capacity(pixels_count * 3);
+        for p in 0..pixels_count {
+            let at = p * channels;
+            if is_color {
+                out.extend([sample(at), sample(at + 1), sample(at + 2)].map(narrow));
+            } else {
+                out.extend([narrow(sample(at)); 3]);
+            }
+        }
+        out
+    };
+    Ok(Decoded {
+        width,
+        height,
+        layout: if gray { Layout::L } else { Layout::Rgb },
+        pixels,
+    })
+}
+
+/// The payload of the file's `eXIf` chunk, wherever it is (libpng keeps one
+/// found after the image data too).
+pub(super) fn exif_chunk(bytes: &[u8]) -> Option<&[u8]> {
+    let mut at = 8;
+    while let Some(head) = bytes.get(at..at + 8) {
+        let length = u32::from_be_bytes([head[0], head[1], head[2], head[3]]) as usize;
+        let data = bytes.get(at + 8..(at + 8).checked_add(length)?)?;
+        match &head[4..8] {
+            b"eXIf" => return Some(data),
+            b"IEND" => return None,
+            _ => at += 12 + length,
+        }
+    }
+    None
+}
