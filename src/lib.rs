@@ -48,6 +48,7 @@ pub use decode::DEFAULT_MAX_PIXELS;
 pub use error::{Error, Location, Result};
 pub use files::is_image_input;
 pub use geometry::{Geometry, ImageShape};
+pub use image::resize::opencv::CvInterp;
 pub use image::resize::pillow::PilFilter;
 pub use inspect::{inspect, inspect_images, ImagesReport};
 pub use meta::{Metadata, Value};
@@ -56,7 +57,9 @@ pub use pipeline::{
     Summary, TransformOptions,
 };
 pub use read::TableLayout;
-pub use recipe::{Fit, OutputShape, PilColor, PilRecipe, RecipeKind};
+pub use recipe::{
+    resampling, CvRecipe, FileRecipe, Fit, OutputShape, PilColor, PilRecipe, RecipeKind,
+};
 pub use synth::{write_synthetic, write_synthetic_until, SynthOptions};
 pub use write::OutputFormat;
 

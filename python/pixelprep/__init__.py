@@ -106,7 +106,7 @@ def convert(
     progress: bool = False,
     recipe: Optional[str] = None,
     color: str = "rgb",
-    filter: str = "bicubic",
+    filter: Optional[str] = None,
     files: Optional[PathLike] = None,
     root: Optional[PathLike] = None,
     skip_bad: bool = False,
@@ -123,7 +123,10 @@ def convert(
     go through Pillow's recipe (``recipe="pil"``, their default): each image is
     ``Image.open(p).convert(MODE).resize((W, H), FILTER)`` with ``size`` an int
     or ``(W, H)``, ``color`` ``"rgb"`` or ``"gray"`` and ``filter`` one of
-    bicubic, bilinear, lanczos, box, hamming, nearest. ``fit`` is ``"stretch"``
+    bicubic (the default), bilinear, lanczos, box, hamming, nearest; or through
+    OpenCV's (``recipe="opencv"``): ``cv2.resize(cv2.imread(p, FLAG), (W, H),
+    interpolation=INTER)`` in RGB, with IPP off, ``filter`` one of linear (the
+    default), cubic, area, nearest. ``fit`` is ``"stretch"``
     (resize to the size), ``"crop"`` (the largest centred box of its aspect) or
     ``"pad"`` (aspect kept, on a ``fill`` border: a gray value or ``(R, G, B)``).
     ``skip_bad=True`` leaves out files that cannot be decoded (``Summary.bad``).
@@ -185,7 +188,7 @@ def transform(
     id_column: Optional[str] = None,
     recipe: Optional[str] = None,
     color: str = "rgb",
-    filter: str = "bicubic",
+    filter: Optional[str] = None,
     max_pixels: Optional[int] = None,
     fit: str = "stretch",
     fill: Union[int, Tuple[int, int, int]] = 0,
@@ -193,10 +196,11 @@ def transform(
 ) -> Tuple[List[str], "numpy.ndarray"]:
     """The images of ``source``, nothing written.
 
-    A folder or an image file goes through Pillow's recipe: ``(ids, images)``
-    with ``images`` an ``(N, H, W, 3)`` uint8 array (``(N, H, W)`` for
-    ``color="gray"``), each ``Image.open(p).convert(MODE).resize((W, H),
-    FILTER)``; ids are the relative paths without extension. Otherwise the
+    A folder or an image file goes through Pillow's recipe (or OpenCV's, with
+    ``recipe="opencv"``, as ``convert`` says): ``(ids, images)`` with ``images``
+    an ``(N, H, W, 3)`` uint8 array (``(N, H, W)`` for ``color="gray"``), each
+    ``Image.open(p).convert(MODE).resize((W, H), FILTER)``; ids are the relative
+    paths without extension. Otherwise the
     reference kernel's images of a pixel table:
 
     ``source`` is a path to any table ``convert`` reads, or an object with
@@ -209,13 +213,12 @@ def transform(
     """
     if isinstance(source, (str, os.PathLike)):
         source = os.fspath(source)
-    if recipe not in (None, "kernel", "pil"):
-        raise ValueError(f"recipe {recipe!r} is not one of kernel, pil")
     side, output_size = _size(size)
     return _pixelprep.transform(
         source,
         size=side,
         output_size=output_size,
+        recipe=recipe,
         color=color,
         filter=filter,
         max_pixels=max_pixels,
@@ -328,8 +331,9 @@ def images(
     source: Union[PathLike, Sequence[PathLike]],
     *,
     size: SizeLike = 128,
+    recipe: Optional[str] = None,
     color: str = "rgb",
-    filter: str = "bicubic",
+    filter: Optional[str] = None,
     fit: str = "stretch",
     fill: Union[int, Tuple[int, int, int]] = 0,
     draft: bool = False,
@@ -338,13 +342,14 @@ def images(
     prefetch: int = 32,
 ) -> ImageSequence:
     """A lazy sequence of the images of image files (a folder, files, or a list
-    of them), each ``Image.open(p).convert(MODE).resize((W, H), FILTER)`` as
-    ``transform`` makes them; it returns at once, having listed the files only.
+    of them), each ``Image.open(p).convert(MODE).resize((W, H), FILTER)`` (or
+    OpenCV's recipe, with ``recipe="opencv"``) as ``transform`` makes them; it
+    returns at once, having listed the files only.
     See ``ImageSequence``."""
     if isinstance(source, (str, os.PathLike)):
         source = [source]
     _, output_size = _size(size)
-    options = dict(output_size=output_size, color=color, filter=filter, fit=fit,
+    options = dict(output_size=output_size, recipe=recipe, color=color, filter=filter, fit=fit,
                    fill=_fill(fill), draft=draft, max_pixels=max_pixels, threads=threads)
     return ImageSequence([os.fspath(p) for p in source], options, prefetch)
 

@@ -18,9 +18,11 @@ use crate::decode::DecodeError;
 use crate::error::{Error, Location, Result};
 use crate::files::{is_image_input, list_images, FileList, ImageFile};
 use crate::image::png::encode_png_photo;
+use crate::image::resize::opencv::CvInterp;
+use crate::image::resize::pillow::PilFilter;
 use crate::meta::labels::Labels;
 use crate::meta::{Metadata, Value};
-use crate::recipe::{PilRecipe, RecipeKind};
+use crate::recipe::{CvRecipe, FileRecipe, Fit, PilColor, PilRecipe, RecipeKind};
 use crate::write::{open_sink, path_id_problem, OutputFormat, SinkSpec};
 
 /// True when the run's inputs are image files; an error when image files and
@@ -58,38 +60,66 @@ pub(super) fn wants_image_files(options: &ConvertOptions) -> Result<bool> {
     Ok(true)
 }
 
-/// Pillow's recipe from the options `convert` and `transform` share: the
-/// output size (`geometry.size` square when none is given), mode, filter, fit,
-/// fill and draft.
-fn pil_recipe(
-    output_size: Option<(usize, usize)>,
-    side: usize,
-    color: crate::recipe::PilColor,
-    filter: crate::image::resize::pillow::PilFilter,
-    fit: crate::recipe::Fit,
-    fill: [u8; 3],
-    draft: bool,
-) -> PilRecipe {
-    let (width, height) = output_size.unwrap_or((side, side));
-    PilRecipe {
-        fit,
-        fill,
-        draft,
-        ..PilRecipe::new(width, height, color, filter)
+/// The options of image files that `convert` and `transform` share.
+pub(super) struct RecipeOptions {
+    pub kind: Option<RecipeKind>,
+    pub output_size: Option<(usize, usize)>,
+    pub side: usize,
+    pub color: PilColor,
+    pub filter: PilFilter,
+    pub interpolation: CvInterp,
+    pub fit: Fit,
+    pub fill: [u8; 3],
+    pub draft: bool,
+}
+
+impl RecipeOptions {
+    /// The recipe they ask for: the output size (`side` square when none is
+    /// given), Pillow's unless OpenCV's is named.
+    fn recipe(&self) -> Result<FileRecipe> {
+        let (width, height) = self.output_size.unwrap_or((self.side, self.side));
+        if self.kind == Some(RecipeKind::OpenCv) {
+            if self.draft {
+                return Err(Error::Usage {
+                    message: "draft is Pillow's draft mode; OpenCV's recipe decodes JPEGs whole \
+                              (drop --draft, or use --recipe pil)"
+                        .into(),
+                });
+            }
+            return Ok(FileRecipe::OpenCv(CvRecipe {
+                fit: self.fit,
+                fill: self.fill,
+                ..CvRecipe::new(
+                    width,
+                    height,
+                    self.color == PilColor::Gray,
+                    self.interpolation,
+                )
+            }));
+        }
+        Ok(FileRecipe::Pil(PilRecipe {
+            fit: self.fit,
+            fill: self.fill,
+            draft: self.draft,
+            ..PilRecipe::new(width, height, self.color, self.filter)
+        }))
     }
 }
 
 /// The recipe of a run of image files.
-fn recipe(o: &ConvertOptions) -> PilRecipe {
-    pil_recipe(
-        o.output_size,
-        o.geometry.size,
-        o.color,
-        o.filter,
-        o.fit,
-        o.fill,
-        o.draft,
-    )
+fn recipe(o: &ConvertOptions) -> Result<FileRecipe> {
+    RecipeOptions {
+        kind: o.recipe,
+        output_size: o.output_size,
+        side: o.geometry.size,
+        color: o.color,
+        filter: o.filter,
+        interpolation: o.interpolation,
+        fit: o.fit,
+        fill: o.fill,
+        draft: o.draft,
+    }
+    .recipe()
 }
 
 /// Refuses ids that cannot name an output file, and ids given twice.
@@ -244,7 +274,7 @@ fn write_bad_files(path: &Path, bad: &[BadFile], force: bool) -> Result<()> {
 /// One image made: its pixels, or why the file is bad.
 fn make_image(
     file: &ImageFile,
-    recipe: &PilRecipe,
+    recipe: &FileRecipe,
     max_pixels: u64,
 ) -> std::result::Result<Vec<u8>, DecodeError> {
     let bytes = std::fs::read(&file.path).map_err(|e| {
@@ -253,8 +283,7 @@ fn make_image(
             format!("cannot be read: {e}"),
         )
     })?;
-    let decoded = crate::decode::decode(&bytes, max_pixels, recipe.draft_request())?;
-    Ok(recipe.make(decoded))
+    recipe.make_from_bytes(&bytes, max_pixels)
 }
 
 /// Converts the image files of `options` (see [`super::convert`]).
@@ -287,7 +316,7 @@ pub(super) fn convert_files(
         });
     }
     let metadata = gather_labels(options, &list)?;
-    let recipe = recipe(options);
+    let recipe = recipe(options)?;
     let shape = recipe.shape();
     let bad_csv = bad_files_path(&options.output);
     if options.skip_bad && bad_csv.exists() && !options.force {
@@ -408,7 +437,7 @@ pub(crate) struct ImageSet {
     /// The files, in order.
     pub list: FileList,
     /// What each image is made by.
-    pub recipe: PilRecipe,
+    pub recipe: FileRecipe,
     max_pixels: u64,
     /// Stands for the set in errors.
     name: PathBuf,
@@ -422,15 +451,18 @@ impl ImageSet {
         let o = options;
         Ok(ImageSet {
             list,
-            recipe: pil_recipe(
-                o.output_size,
-                o.geometry.size,
-                o.color,
-                o.filter,
-                o.fit,
-                o.fill,
-                o.draft,
-            ),
+            recipe: RecipeOptions {
+                kind: o.recipe,
+                output_size: o.output_size,
+                side: o.geometry.size,
+                color: o.color,
+                filter: o.filter,
+                interpolation: o.interpolation,
+                fit: o.fit,
+                fill: o.fill,
+                draft: o.draft,
+            }
+            .recipe()?,
             max_pixels: options.max_pixels,
             name: inputs.first().cloned().unwrap_or_default(),
         })
@@ -481,7 +513,7 @@ impl ImageSet {
 }
 
 /// The images of the image files of `inputs`, in memory (the Python API's
-/// `pixelprep.transform` on a folder): Pillow's recipe, in input order.
+/// `pixelprep.transform` on a folder), in input order.
 pub(super) fn transform_files(
     inputs: &[PathBuf],
     options: &super::TransformOptions,

@@ -25,6 +25,7 @@ use rayon::prelude::*;
 
 use crate::error::{Error, Location, Result};
 use crate::geometry::Geometry;
+use crate::image::resize::opencv::CvInterp;
 use crate::image::resize::pillow::PilFilter;
 use crate::image::{encode_png, transform as transform_image};
 use crate::meta::labels::Labels;
@@ -83,6 +84,8 @@ pub struct ConvertOptions {
     pub color: PilColor,
     /// The resampling filter of Pillow's recipe.
     pub filter: PilFilter,
+    /// The interpolation of OpenCV's recipe.
+    pub interpolation: CvInterp,
     /// A text file listing image files, one path a line, relative to its folder
     /// (or to `files_root`).
     pub files: Option<PathBuf>,
@@ -132,6 +135,7 @@ impl Default for ConvertOptions {
             output_size: None,
             color: PilColor::Rgb,
             filter: PilFilter::Bicubic,
+            interpolation: CvInterp::Linear,
             files: None,
             files_root: None,
             skip_bad: false,
@@ -807,11 +811,17 @@ pub fn convert(
     if files::wants_image_files(options)? {
         return files::convert_files(options, progress, cancel, started);
     }
-    if options.recipe == Some(RecipeKind::Pil) {
+    if let Some(kind @ (RecipeKind::Pil | RecipeKind::OpenCv)) = options.recipe {
+        let name = if kind == RecipeKind::Pil {
+            "pil"
+        } else {
+            "opencv"
+        };
         return Err(Error::Usage {
-            message: "--recipe pil makes images from image files (folders, photos, --files \
-                      lists); pixel tables are made by the kernel's steps (--recipe kernel)"
-                .into(),
+            message: format!(
+                "--recipe {name} makes images from image files (folders, photos, --files \
+                 lists); pixel tables are made by the kernel's steps (--recipe kernel)"
+            ),
         });
     }
     let mut inputs = open_inputs(options, progress)?;

@@ -13,11 +13,12 @@ use rayon::prelude::*;
 
 use crate::error::{Error, Result};
 use crate::geometry::Geometry;
+use crate::image::resize::opencv::CvInterp;
 use crate::image::resize::pillow::PilFilter;
 use crate::image::transform as transform_image;
 use crate::read::batches::BatchTable;
 use crate::read::{check_pixel_count, PixelRows, PixelSource};
-use crate::recipe::{Fit, OutputShape, PilColor};
+use crate::recipe::{Fit, OutputShape, PilColor, RecipeKind};
 
 /// What [`transform`] needs. The default has the reference's geometry, all
 /// cores and the `image_id` column.
@@ -33,8 +34,12 @@ pub struct TransformOptions {
     pub output_size: Option<(usize, usize)>,
     /// Image files: the mode converted to.
     pub color: PilColor,
+    /// Image files: the recipe, Pillow's when `None`.
+    pub recipe: Option<RecipeKind>,
     /// Image files: Pillow's resampling filter.
     pub filter: PilFilter,
+    /// Image files: OpenCV's interpolation.
+    pub interpolation: CvInterp,
     /// Image files: the pixel limit of a file's header.
     pub max_pixels: u64,
     /// Image files: how they are fitted to the output size.
@@ -53,7 +58,9 @@ impl Default for TransformOptions {
             id_column: None,
             output_size: None,
             color: PilColor::Rgb,
+            recipe: None,
             filter: PilFilter::Bicubic,
+            interpolation: CvInterp::Linear,
             max_pixels: crate::decode::DEFAULT_MAX_PIXELS,
             fit: Fit::Stretch,
             fill: [0; 3],
@@ -83,8 +90,21 @@ pub fn transform(path: &Path, options: &TransformOptions, cancel: &AtomicBool) -
     if crate::files::is_image_input(path) {
         return super::files::transform_files(&[path.to_path_buf()], options, cancel);
     }
+    tables_take_the_kernel(options)?;
     let table = crate::read::open(path, options.geometry.shape(), options.id_column.as_deref())?;
     transform_source(table.as_ref(), path, options, cancel)
+}
+
+/// Refuses a recipe for image files asked of a table.
+fn tables_take_the_kernel(options: &TransformOptions) -> Result<()> {
+    match options.recipe {
+        Some(RecipeKind::Pil | RecipeKind::OpenCv) => Err(crate::Error::Usage {
+            message: "recipes pil and opencv make images from image files; a pixel table is \
+                      made by the kernel's steps (recipe kernel)"
+                .into(),
+        }),
+        _ => Ok(()),
+    }
 }
 
 /// The images of Arrow record batches of `schema`; `name` stands for the
@@ -96,6 +116,7 @@ pub fn transform_batches(
     options: &TransformOptions,
     cancel: &AtomicBool,
 ) -> Result<Images> {
+    tables_take_the_kernel(options)?;
     let name = PathBuf::from(name);
     let table = BatchTable::new(&name, schema, batches, options.id_column.as_deref())?;
     check_pixel_count(&name, table.pixel_count(), options.geometry.shape())?;

@@ -138,20 +138,25 @@ fn pil_color(name: &str) -> PyResult<PilColor> {
     }
 }
 
-fn pil_filter(name: &str) -> PyResult<PilFilter> {
-    Ok(match name.to_ascii_lowercase().as_str() {
-        "bicubic" => PilFilter::Bicubic,
-        "bilinear" => PilFilter::Bilinear,
-        "lanczos" => PilFilter::Lanczos,
-        "box" => PilFilter::Box,
-        "hamming" => PilFilter::Hamming,
-        "nearest" => PilFilter::Nearest,
-        _ => {
-            return Err(PyValueError::new_err(format!(
-                "filter {name:?} is not one of bicubic, bilinear, lanczos, box, hamming, nearest"
-            )))
-        }
-    })
+/// The recipe named `name` (`None`: the source's own).
+fn recipe_kind(name: Option<&str>) -> PyResult<Option<RecipeKind>> {
+    match name {
+        None => Ok(None),
+        Some("kernel") => Ok(Some(RecipeKind::Kernel)),
+        Some("pil") => Ok(Some(RecipeKind::Pil)),
+        Some("opencv") => Ok(Some(RecipeKind::OpenCv)),
+        Some(other) => Err(PyValueError::new_err(format!(
+            "recipe {other:?} is not one of kernel, pil, opencv"
+        ))),
+    }
+}
+
+/// Pillow's filter and OpenCV's interpolation for `recipe` and `filter`.
+fn resampling_of(
+    recipe: Option<RecipeKind>,
+    filter: Option<&str>,
+) -> PyResult<(PilFilter, crate::CvInterp)> {
+    crate::resampling(recipe, filter).map_err(PyValueError::new_err)
 }
 
 fn pil_fit(name: &str) -> PyResult<Fit> {
@@ -207,7 +212,7 @@ fn run_cli(py: Python<'_>, argv: Vec<OsString>, bench_command: Vec<OsString>) ->
 #[pyfunction]
 #[pyo3(signature = (inputs, output, *, threads=None, size=128, pad=16, height=137, width=236,
     force=false, skip_blank=false, labels=None, shard_size=None, format=None, id_column=None,
-    progress=false, recipe=None, output_size=None, color="rgb", filter="bicubic", files=None, root=None,
+    progress=false, recipe=None, output_size=None, color="rgb", filter=None, files=None, root=None,
     skip_bad=false, max_pixels=None, fit="stretch", fill=None, lmdb_values="png", draft=false))]
 #[allow(clippy::too_many_arguments)]
 fn convert<'py>(
@@ -229,7 +234,7 @@ fn convert<'py>(
     recipe: Option<String>,
     output_size: Option<(usize, usize)>,
     color: &str,
-    filter: &str,
+    filter: Option<&str>,
     files: Option<PathBuf>,
     root: Option<PathBuf>,
     skip_bad: bool,
@@ -248,16 +253,8 @@ fn convert<'py>(
             )))
         }
     };
-    let recipe = match recipe.as_deref() {
-        None => None,
-        Some("kernel") => Some(RecipeKind::Kernel),
-        Some("pil") => Some(RecipeKind::Pil),
-        Some(other) => {
-            return Err(PyValueError::new_err(format!(
-                "recipe {other:?} is not one of kernel, pil"
-            )))
-        }
-    };
+    let recipe = recipe_kind(recipe.as_deref())?;
+    let (filter, interpolation) = resampling_of(recipe, filter)?;
     let format = match format.as_deref() {
         None => None,
         Some(name) => Some(OutputFormat::from_name(name).ok_or_else(|| {
@@ -284,7 +281,8 @@ fn convert<'py>(
         recipe,
         output_size: checked_size(output_size)?,
         color: pil_color(color)?,
-        filter: pil_filter(filter)?,
+        filter,
+        interpolation,
         files,
         files_root: root,
         skip_bad,
@@ -370,8 +368,8 @@ fn read_stream(source: &Bound<'_, PyAny>) -> PyResult<(arrow_schema::SchemaRef, 
 /// array.
 #[pyfunction]
 #[pyo3(signature = (source, *, size=128, pad=16, height=137, width=236, threads=None, id_column=None,
-    output_size=None, color="rgb", filter="bicubic", max_pixels=None, fit="stretch", fill=None,
-    draft=false))]
+    output_size=None, recipe=None, color="rgb", filter=None, max_pixels=None, fit="stretch",
+    fill=None, draft=false))]
 #[allow(clippy::too_many_arguments)]
 fn transform<'py>(
     py: Python<'py>,
@@ -383,20 +381,25 @@ fn transform<'py>(
     threads: Option<usize>,
     id_column: Option<String>,
     output_size: Option<(usize, usize)>,
+    recipe: Option<&str>,
     color: &str,
-    filter: &str,
+    filter: Option<&str>,
     max_pixels: Option<u64>,
     fit: &str,
     fill: Option<Vec<u8>>,
     draft: bool,
 ) -> PyResult<(Vec<String>, Bound<'py, PyAny>)> {
+    let recipe = recipe_kind(recipe)?;
+    let (filter, interpolation) = resampling_of(recipe, filter)?;
     let options = TransformOptions {
+        recipe,
+        interpolation,
         geometry: geometry(height, width, size, pad)?,
         threads: threads_or_all(threads)?,
         id_column,
         output_size: checked_size(output_size)?,
         color: pil_color(color)?,
-        filter: pil_filter(filter)?,
+        filter,
         max_pixels: max_pixels.unwrap_or(crate::DEFAULT_MAX_PIXELS),
         fit: pil_fit(fit)?,
         fill: pil_fill(fill)?,

@@ -54,25 +54,30 @@ impl ImageSequence {
 impl ImageSequence {
     /// Lists the image files of `inputs` (folders and files) and checks their ids.
     #[new]
-    #[pyo3(signature = (inputs, *, output_size, color="rgb", filter="bicubic", fit="stretch",
+    #[pyo3(signature = (inputs, *, output_size, recipe=None, color="rgb", filter=None, fit="stretch",
         fill=None, draft=false, max_pixels=None, threads=None))]
     #[allow(clippy::too_many_arguments)]
     fn new(
         py: Python<'_>,
         inputs: Vec<PathBuf>,
         output_size: (usize, usize),
+        recipe: Option<&str>,
         color: &str,
-        filter: &str,
+        filter: Option<&str>,
         fit: &str,
         fill: Option<Vec<u8>>,
         draft: bool,
         max_pixels: Option<u64>,
         threads: Option<usize>,
     ) -> PyResult<Self> {
+        let recipe = super::recipe_kind(recipe)?;
+        let (filter, interpolation) = super::resampling_of(recipe, filter)?;
         let options = TransformOptions {
+            recipe,
+            interpolation,
             output_size: super::checked_size(Some(output_size))?,
             color: super::pil_color(color)?,
-            filter: super::pil_filter(filter)?,
+            filter,
             fit: super::pil_fit(fit)?,
             fill: super::pil_fill(fill)?,
             draft,

@@ -114,19 +114,12 @@ impl PilRecipe {
                     self.filter,
                     whole,
                 );
-                let fill = &self.fill[..channels];
-                let mut canvas: Vec<u8> = fill
-                    .iter()
-                    .copied()
-                    .cycle()
-                    .take(out_w * out_h * channels)
-                    .collect();
-                let (left, top) = ((out_w - inner_w) / 2, (out_h - inner_h) / 2);
-                for (y, row) in inner.chunks_exact(inner_w * channels).enumerate() {
-                    let at = ((top + y) * out_w + left) * channels;
-                    canvas[at..at + row.len()].copy_from_slice(row);
-                }
-                canvas
+                paste_centred(
+                    &inner,
+                    (inner_w, inner_h),
+                    (out_w, out_h),
+                    &self.fill[..channels],
+                )
             }
         }
     }
@@ -150,11 +143,37 @@ fn crop_box((w, h): (usize, usize), (out_w, out_h): (usize, usize)) -> [f32; 4] 
 /// The size the whole image takes inside the output with its aspect kept:
 /// `scale = min(W / w, H / h)`, each side `max(1, round(side * scale))` with
 /// Python's `round` (half to even).
-fn padded_size((w, h): (usize, usize), (out_w, out_h): (usize, usize)) -> (usize, usize) {
+pub(super) fn padded_size(
+    (w, h): (usize, usize),
+    (out_w, out_h): (usize, usize),
+) -> (usize, usize) {
     let scale = (out_w as f64 / w as f64).min(out_h as f64 / h as f64);
     let side =
         |v: usize, most: usize| ((v as f64 * scale).round_ties_even() as usize).clamp(1, most);
     (side(w, out_w), side(h, out_h))
+}
+
+/// `inner` (`inner_w x inner_h`) centred on an `out_w x out_h` canvas of
+/// `fill`: `((W - nw) // 2, (H - nh) // 2)` from its top left corner.
+pub(super) fn paste_centred(
+    inner: &[u8],
+    (inner_w, inner_h): (usize, usize),
+    (out_w, out_h): (usize, usize),
+    fill: &[u8],
+) -> Vec<u8> {
+    let channels = fill.len();
+    let mut canvas: Vec<u8> = fill
+        .iter()
+        .copied()
+        .cycle()
+        .take(out_w * out_h * channels)
+        .collect();
+    let (left, top) = ((out_w - inner_w) / 2, (out_h - inner_h) / 2);
+    for (y, row) in inner.chunks_exact(inner_w * channels).enumerate() {
+        let at = ((top + y) * out_w + left) * channels;
+        canvas[at..at + row.len()].copy_from_slice(row);
+    }
+    canvas
 }
 
 impl PilRecipe {

@@ -8,7 +8,7 @@ use clap::{Args, Parser, Subcommand};
 use super::bench::BenchOptions;
 use super::progress::{ProgressChoice, DEFAULT_LINE_INTERVAL};
 use pixelprep::{
-    ConvertOptions, Fit, Geometry, ImageShape, OutputFormat, PilColor, PilFilter, RecipeKind,
+    resampling, ConvertOptions, Fit, Geometry, ImageShape, OutputFormat, PilColor, RecipeKind,
     SynthOptions, DEFAULT_MAX_PIXELS,
 };
 
@@ -218,19 +218,24 @@ pub struct ConvertArgs {
     pub root: Option<PathBuf>,
 
     /// How each image is made: `kernel` (pixel tables: the reference kernel's
-    /// steps) or `pil` (image files: Image.open(p).convert(MODE).resize((W, H),
-    /// FILTER), pixel for pixel) [default: the one of the inputs' kind].
+    /// steps), `pil` (image files: Image.open(p).convert(MODE).resize((W, H),
+    /// FILTER)) or `opencv` (image files: cv2.resize(cv2.imread(p), (W, H),
+    /// interpolation=FILTER), RGB; equal to OpenCV with cv2.ipp.setUseIPP(False):
+    /// with IPP on, opencv-python's cubic differs by 1 on a few pixels), pixel
+    /// for pixel [default: kernel for tables, pil for image files].
     #[arg(long, value_enum, value_name = "RECIPE")]
     pub recipe: Option<RecipeArg>,
 
-    /// The mode image files are converted to: rgb (convert("RGB")) or gray
-    /// (convert("L")).
+    /// The mode image files are converted to: rgb (convert("RGB"); IMREAD_COLOR
+    /// for opencv) or gray (convert("L"); IMREAD_GRAYSCALE for opencv).
     #[arg(long, value_enum, value_name = "MODE", default_value_t = ColorArg::Rgb)]
     pub color: ColorArg,
 
-    /// Pillow's resampling filter for image files.
-    #[arg(long, value_enum, value_name = "FILTER", default_value_t = FilterArg::Bicubic)]
-    pub filter: FilterArg,
+    /// The resampling filter for image files: Pillow's bicubic (its default),
+    /// bilinear, lanczos, box, hamming or nearest; OpenCV's linear (its
+    /// default), cubic, area or nearest.
+    #[arg(long, value_enum, value_name = "FILTER")]
+    pub filter: Option<FilterArg>,
 
     /// How image files fit the size: stretch (resize to it), crop (the largest
     /// centred box of its aspect, resized), pad (the whole image, aspect kept,
@@ -471,6 +476,9 @@ pub enum RecipeArg {
     Kernel,
     /// Pillow's convert and resize (image files).
     Pil,
+    /// OpenCV's imread and resize (image files).
+    #[value(name = "opencv")]
+    OpenCv,
 }
 
 /// `--color`'s values.
@@ -482,7 +490,7 @@ pub enum ColorArg {
     Gray,
 }
 
-/// `--filter`'s values: Pillow's resampling filters.
+/// `--filter`'s values: Pillow's resampling filters and OpenCV's interpolations.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum FilterArg {
     /// Image.BICUBIC, Pillow's default.
@@ -495,20 +503,21 @@ pub enum FilterArg {
     Box,
     /// Image.HAMMING.
     Hamming,
-    /// Image.NEAREST.
+    /// Image.NEAREST, cv2.INTER_NEAREST.
     Nearest,
+    /// cv2.INTER_LINEAR, OpenCV's default.
+    Linear,
+    /// cv2.INTER_CUBIC.
+    Cubic,
+    /// cv2.INTER_AREA.
+    Area,
 }
 
 impl FilterArg {
-    fn to_filter(self) -> PilFilter {
-        match self {
-            FilterArg::Bicubic => PilFilter::Bicubic,
-            FilterArg::Bilinear => PilFilter::Bilinear,
-            FilterArg::Lanczos => PilFilter::Lanczos,
-            FilterArg::Box => PilFilter::Box,
-            FilterArg::Hamming => PilFilter::Hamming,
-            FilterArg::Nearest => PilFilter::Nearest,
-        }
+    fn name(self) -> String {
+        clap::ValueEnum::to_possible_value(&self)
+            .map(|v| v.get_name().to_string())
+            .unwrap_or_default()
     }
 }
 
@@ -585,7 +594,22 @@ impl ConvertArgs {
                 format.name()
             ));
         }
+        let opencv = self.recipe == Some(RecipeArg::OpenCv);
+        let recipe = self.recipe.map(|r| match r {
+            RecipeArg::Kernel => RecipeKind::Kernel,
+            RecipeArg::Pil => RecipeKind::Pil,
+            RecipeArg::OpenCv => RecipeKind::OpenCv,
+        });
+        let (filter, interpolation) =
+            resampling(recipe, self.filter.map(FilterArg::name).as_deref())
+                .map_err(|e| format!("--{e}"))?;
+        if opencv && self.draft {
+            return Err(
+                "--draft is Pillow's draft mode; --recipe opencv decodes JPEGs whole".into(),
+            );
+        }
         Ok(ConvertOptions {
+            interpolation,
             lmdb_raw: self.lmdb_values == LmdbValuesArg::Raw,
             draft: self.draft,
             fit: match self.fit {
@@ -594,16 +618,13 @@ impl ConvertArgs {
                 FitArg::Pad => Fit::Pad,
             },
             fill: self.fill.rgb,
-            recipe: self.recipe.map(|r| match r {
-                RecipeArg::Kernel => RecipeKind::Kernel,
-                RecipeArg::Pil => RecipeKind::Pil,
-            }),
+            recipe,
             output_size: Some((size.width as usize, size.height as usize)),
             color: match self.color {
                 ColorArg::Rgb => PilColor::Rgb,
                 ColorArg::Gray => PilColor::Gray,
             },
-            filter: self.filter.to_filter(),
+            filter,
             files: self.files.clone(),
             files_root: self.root.clone(),
             skip_bad: self.skip_bad,
