@@ -85,6 +85,20 @@ GOLDENS = [  # (mode, W, H, filter name[, fit])
     ("RGB", 8, 8, "bicubic", "draft"),
     ("L", 12, 10, "bilinear", "draft"),
 ]
+# OpenCV's recipe (docs/spec.md 8.9): cv2.imread, BGR to RGB, cv2.resize with IPP
+# off, by the same fits. (mode, W, H, interpolation[, fit])
+OPENCV_GOLDENS = [
+    ("RGB", 64, 64, "linear"),
+    ("RGB", 64, 64, "cubic"),
+    ("RGB", 64, 64, "area"),
+    ("RGB", 64, 64, "nearest"),
+    ("L", 64, 64, "area"),
+    ("L", 48, 32, "cubic"),
+    ("RGB", 96, 72, "cubic"),
+    ("RGB", 40, 24, "area", "crop"),
+    ("RGB", 64, 48, "linear", "pad-10-200-30"),
+]
+INTERPOLATIONS = {"linear": 1, "cubic": 2, "area": 3, "nearest": 0}  # cv2.INTER_*
 FILTERS = {
     "nearest": R.NEAREST,
     "box": R.BOX,
@@ -665,9 +679,9 @@ def fitted(im, mode, w, h, filt, fit="stretch"):
     return canvas
 
 
-def golden_name(spec) -> str:
+def golden_name(spec, recipe="pil") -> str:
     mode, w, h, fname, *fit = spec
-    return f"pil_{mode}_{w}x{h}_{fname}" + "".join(f"_{f}" for f in fit)
+    return f"{recipe}_{mode}_{w}x{h}_{fname}" + "".join(f"_{f}" for f in fit)
 
 
 def golden_arrays(root: Path, rels: list[str], specs) -> dict[tuple, np.ndarray]:
@@ -678,6 +692,47 @@ def golden_arrays(root: Path, rels: list[str], specs) -> dict[tuple, np.ndarray]
         for rel in rels:
             with Image.open(root / rel) as im:
                 rows.append(np.asarray(fitted(im, mode, w, h, FILTERS[fname], *fit)))
+        out[spec] = np.ascontiguousarray(np.stack(rows).astype(np.uint8))
+    return out
+
+
+def cv_fitted(img, w, h, inter, fit="stretch"):
+    """cv2.resize by `fit`, as Python: crop takes the largest centred box of the
+    target's aspect in whole pixels (NumPy slicing), pad pastes the aspect-kept
+    resize on a canvas of the fill (docs/spec.md 8.6)."""
+    import cv2
+
+    ih, iw = img.shape[:2]
+    if fit == "stretch":
+        return cv2.resize(img, (w, h), interpolation=inter)
+    if fit == "crop":
+        bw, bh = max(1, min(iw, ih * w // h)), max(1, min(ih, iw * h // w))
+        x0, y0 = (iw - bw) // 2, (ih - bh) // 2
+        return cv2.resize(img[y0:y0 + bh, x0:x0 + bw], (w, h), interpolation=inter)
+    fill = [int(v) for v in fit.split("-")[1:]]
+    scale = min(w / iw, h / ih)
+    nw, nh = max(1, round(iw * scale)), max(1, round(ih * scale))
+    canvas = np.empty((h, w) + img.shape[2:], np.uint8)
+    canvas[...] = fill if img.ndim == 3 else fill[0]
+    left, top = (w - nw) // 2, (h - nh) // 2
+    canvas[top:top + nh, left:left + nw] = cv2.resize(img, (nw, nh), interpolation=inter)
+    return canvas
+
+
+def opencv_golden_arrays(root: Path, rels: list[str]) -> dict[tuple, np.ndarray]:
+    import cv2
+
+    cv2.ipp.setUseIPP(False)  # the reference is OpenCV's own code, not Intel's
+    out = {}
+    for spec in OPENCV_GOLDENS:
+        mode, w, h, name, *fit = spec
+        rows = []
+        for rel in rels:
+            img = cv2.imread(str(root / rel), cv2.IMREAD_GRAYSCALE if mode == "L" else cv2.IMREAD_COLOR)
+            assert img is not None, f"OpenCV cannot read {rel}"
+            if mode == "RGB":
+                img = cv2.cvtColor(img, cv2.COLOR_BGR2RGB)
+            rows.append(cv_fitted(img, w, h, INTERPOLATIONS[name], *fit))
         out[spec] = np.ascontiguousarray(np.stack(rows).astype(np.uint8))
     return out
 
@@ -706,6 +761,8 @@ def make_golden(folder: Path, golden: Path, kinds: dict[str, str]) -> list[str]:
         arrays = golden_arrays(folder, rels, GOLDENS)
     for spec, a in arrays.items():
         np.save(golden / f"{golden_name(spec)}.npy", a, allow_pickle=False)
+    for spec, a in opencv_golden_arrays(folder, rels).items():
+        np.save(golden / f"{golden_name(spec, 'cv')}.npy", a, allow_pickle=False)
     lines = [
         "# Goldens for folder/",
         "",
@@ -731,6 +788,19 @@ def make_golden(folder: Path, golden: Path, kinds: dict[str, str]) -> list[str]:
         mode, w, h = spec[:3]
         shape = (len(rels), h, w, 3) if mode == "RGB" else (len(rels), h, w)
         lines.append(f"  - `{golden_name(spec)}.npy` {shape}")
+    import cv2
+
+    lines += [
+        "- `cv_<MODE>_<W>x<H>_<interpolation>.npy`: the same for OpenCV's recipe, made with",
+        f"  opencv-python-headless {cv2.__version__} with `cv2.ipp.setUseIPP(False)`: row i =",
+        "  `cv2.resize(cv2.imread(p, FLAG), (W, H), interpolation=cv2.INTER_<X>)`, FLAG",
+        "  IMREAD_COLOR (then BGR to RGB) for RGB, IMREAD_GRAYSCALE for L; fits by `cv_fitted`:",
+        "",
+    ]
+    for spec in OPENCV_GOLDENS:
+        mode, w, h = spec[:3]
+        shape = (len(rels), h, w, 3) if mode == "RGB" else (len(rels), h, w)
+        lines.append(f"  - `{golden_name(spec, 'cv')}.npy` {shape}")
     (golden / "README.md").write_text("\n".join(lines) + "\n")
     return rels
 
@@ -978,7 +1048,7 @@ def make_photos(out: Path, n: int, seed: int = 7) -> None:
         scale = side / max(cw, ch)
         size = (max(1, round(cw * scale)), max(1, round(ch * scale)))
         part = im.crop((x0, y0, x0 + cw, y0 + ch)).resize(size, [R.LANCZOS, R.BICUBIC, R.BILINEAR][i % 3])
-        kind = int(rng.integers(12))
+        kind = int(rng.integers(16))
         cls = name.rsplit(".", 1)[0]
         stem = out / cls / f"{cls}_{i:05d}"
         stem.parent.mkdir(parents=True, exist_ok=True)
@@ -1006,8 +1076,24 @@ def make_photos(out: Path, n: int, seed: int = 7) -> None:
             rgb.quantize(256).save(f"{stem}.gif")
         elif kind == 10:
             rgb.save(f"{stem}.tif", compression="tiff_lzw")
-        else:
+        elif kind == 11:
             rgb.convert("CMYK").save(f"{stem}.jpeg", quality=90)
+        elif kind == 12:
+            # A camera's rotation flag, which OpenCV applies and Pillow does not.
+            orientation = int(rng.integers(1, 9))
+            rgb.save(f"{stem}.jpg", quality=85, exif=exif_orientation(orientation))
+        elif kind == 13:
+            # 16-bit colour, as scanners and HDR tools write it.
+            wide = np.asarray(rgb).astype(np.uint16) * 257 + rng.integers(0, 257, (*rgb.size[::-1], 3), dtype=np.uint16)
+            cv2.imwrite(f"{stem}.png", cv2.cvtColor(wide, cv2.COLOR_RGB2BGR))
+        elif kind == 14:
+            wide = np.asarray(rgb.convert("L")).astype(np.uint16) * 257
+            cv2.imwrite(f"{stem}.png", wide)
+        else:
+            # RGBA with an eXIf orientation.
+            rgba = rgb.convert("RGBA")
+            rgba.putalpha(rgb.convert("L"))
+            rgba.save(f"{stem}.png", exif=exif_orientation(int(rng.integers(1, 9))))
 
 
 # --------------------------------------------------------------------------- main

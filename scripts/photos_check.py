@@ -1,5 +1,6 @@
 """Real photographs of every format and mode, converted by pixelprep and by Pillow
-itself: every image must be equal, sample for sample, in the documented order.
+and OpenCV themselves: every image must be equal, sample for sample, in the
+documented order.
 
     python scripts/photos_check.py BINARY [--count N]
 
@@ -7,7 +8,9 @@ Makes N photos (default 300) with `make_image_fixtures.py --photos` (crops and
 rescales of scikit-image's photographs saved as baseline, progressive and CMYK
 JPEG, OpenCV JPEG, PNG of every kind, lossy and lossless WebP, BMP, GIF, TIFF),
 then for several sizes, filters and modes compares pixelprep's .npy with
-`Image.open(p).convert(MODE).resize((W, H), FILTER)`. Run in the venv of
+`Image.open(p).convert(MODE).resize((W, H), FILTER)`, and with --recipe opencv
+`cv2.resize(cv2.imread(p, FLAG), (W, H), interpolation=INTER)` (IPP off, BGR
+to RGB) on every file OpenCV reads. Run in the venv of
 scripts/requirements-images.txt (scripts/check-photos.sh makes it).
 """
 
@@ -17,8 +20,11 @@ import subprocess
 import sys
 import tempfile
 
+import cv2
 import numpy as np
 from PIL import Image
+
+cv2.ipp.setUseIPP(False)  # the reference: OpenCV's own code (docs/spec.md 8.9)
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 FILTERS = {
@@ -41,6 +47,24 @@ CASES = [
     ("L", 40, 30, "hamming"),
     ("RGB", 64, 64, "bicubic", "draft"),
     ("L", 32, 32, "lanczos", "draft"),
+]
+INTERPOLATIONS = {
+    "linear": cv2.INTER_LINEAR,
+    "cubic": cv2.INTER_CUBIC,
+    "area": cv2.INTER_AREA,
+    "nearest": cv2.INTER_NEAREST,
+}
+# (mode, width, height, interpolation[, fit]): the LMDB article's 256 cubic,
+# img2dataset's area to 64, gray, OpenCV's default and the fits.
+OPENCV_CASES = [
+    ("RGB", 256, 256, "cubic"),
+    ("RGB", 64, 64, "area"),
+    ("L", 64, 64, "area"),
+    ("RGB", 96, 48, "linear"),
+    ("L", 200, 150, "cubic"),
+    ("RGB", 50, 70, "nearest"),
+    ("RGB", 64, 64, "area", "crop"),
+    ("RGB", 64, 48, "cubic", "pad"),
 ]
 EXTENSIONS = (".jpg", ".jpeg", ".png", ".webp", ".bmp", ".gif", ".tif", ".tiff")
 
@@ -102,8 +126,63 @@ def main():
                   + (f"; differing: {differing[:5]}" if differing else ""))
             passed += good
             failed += not good
+        for mode, width, height, name, *fit in OPENCV_CASES:
+            good = opencv_case(binary, tmp, photos, files, ids, mode, width, height, name, *fit)
+            passed += good
+            failed += not good
     print(f"{passed} passed, {failed} failed")
     return 1 if failed else 0
+
+
+def opencv_fitted(img, width, height, inter, fit):
+    """The Python expression of each fit (docs/spec.md 8.6) with cv2.resize."""
+    h, w = img.shape[:2]
+    if fit == "crop":
+        bw, bh = max(1, min(w, h * width // height)), max(1, min(h, w * height // width))
+        x0, y0 = (w - bw) // 2, (h - bh) // 2
+        return cv2.resize(img[y0:y0 + bh, x0:x0 + bw], (width, height), interpolation=inter)
+    if fit == "pad":
+        scale = min(width / w, height / h)
+        nw, nh = max(1, round(w * scale)), max(1, round(h * scale))
+        canvas = np.zeros((height, width) + img.shape[2:], np.uint8)
+        left, top = (width - nw) // 2, (height - nh) // 2
+        canvas[top:top + nh, left:left + nw] = cv2.resize(img, (nw, nh), interpolation=inter)
+        return canvas
+    return cv2.resize(img, (width, height), interpolation=inter)
+
+
+def opencv_case(binary, tmp, photos, files, ids, mode, width, height, name, fit="stretch"):
+    what = f"opencv {mode} {width}x{height} {name} {fit}"
+    out = os.path.join(tmp, "cv.npy")
+    cmd = [binary, "convert", photos, "-o", out, "--force", "-q", "--recipe", "opencv",
+           "--size", f"{width}x{height}", "--filter", name, "--fit", fit,
+           "--color", "gray" if mode == "L" else "rgb"]
+    r = subprocess.run(cmd, capture_output=True, text=True)
+    if r.returncode != 0:
+        print(f"FAIL {what}: pixelprep exited {r.returncode}: {r.stderr.strip()}")
+        return False
+    ours = np.load(out)
+    with open(os.path.join(tmp, "cv.metadata.csv"), encoding="utf-8") as f:
+        got_ids = [line.split(",")[0] for line in f.read().splitlines()[1:]]
+    flag = cv2.IMREAD_GRAYSCALE if mode == "L" else cv2.IMREAD_COLOR
+    differing, unread = [], 0
+    for i, relative in enumerate(files):
+        img = cv2.imread(os.path.join(photos, relative), flag)
+        if img is None:
+            unread += 1
+            continue
+        if mode != "L":
+            img = cv2.cvtColor(img, cv2.COLOR_BGR2RGB)
+        want = opencv_fitted(img, width, height, INTERPOLATIONS[name], fit)
+        if i >= len(ours) or ours[i].shape != want.shape or (ours[i] != want).any():
+            differing.append(relative)
+    compared = len(files) - unread
+    good = not differing and got_ids == ids and compared > 0
+    print(f"{'ok  ' if good else 'FAIL'} {what}: {compared - len(differing)} identical of {compared}"
+          + (f" ({unread} OpenCV cannot read)" if unread else "")
+          + ("" if got_ids == ids else "; ids or order differ")
+          + (f"; differing: {differing[:5]}" if differing else ""))
+    return good
 
 
 if __name__ == "__main__":

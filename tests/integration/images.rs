@@ -86,7 +86,7 @@ fn lines(path: &Path) -> Vec<String> {
 }
 
 #[test]
-fn every_format_mode_and_filter_equals_pillow() {
+fn every_format_mode_and_filter_equals_pillow_and_opencv() {
     let golden = images().join("golden");
     let ids = lines(&golden.join("ids.txt"));
     assert!(ids.len() >= 50, "the fixture folder has every kind");
@@ -97,10 +97,13 @@ fn every_format_mode_and_filter_equals_pillow() {
         let Some(stem) = name.strip_suffix(".npy") else {
             continue;
         };
-        // pil_<MODE>_<W>x<H>_<filter>[_crop | _pad-<fill>]
+        // <pil|cv>_<MODE>_<W>x<H>_<filter>[_crop | _pad-<fill> | _draft]
         let parts: Vec<&str> = stem.split('_').collect();
         let color = if parts[1] == "L" { "gray" } else { "rgb" };
-        let mut args = vec!["--size", parts[2], "--filter", parts[3], "--color", color];
+        let recipe = if parts[0] == "cv" { "opencv" } else { "pil" };
+        let mut args = vec![
+            "--recipe", recipe, "--size", parts[2], "--filter", parts[3], "--color", color,
+        ];
         let fill;
         match parts.get(4) {
             None => {}
@@ -114,7 +117,7 @@ fn every_format_mode_and_filter_equals_pillow() {
         assert_equals_golden(&images().join("folder"), &args, &path, &ids);
         checked += 1;
     }
-    assert_eq!(checked, 17, "every golden array was compared");
+    assert_eq!(checked, 17 + 9, "every golden array was compared");
 }
 
 #[test]
@@ -297,6 +300,66 @@ fn image_files_and_pixel_tables_do_not_mix() {
         &["-q", "--recipe", "pil"],
     ));
     assert_eq!(result.status.code(), Some(1));
+    let result = pixelprep(convert_args(
+        &[&crate::common::sample()],
+        &dir.path().join("z.npy"),
+        &["-q", "--recipe", "opencv"],
+    ));
+    assert_eq!(result.status.code(), Some(1));
+    assert!(
+        stderr(&result).contains("recipe opencv"),
+        "{}",
+        stderr(&result)
+    );
+}
+
+#[test]
+fn each_recipe_takes_its_own_filters() {
+    let dir = tempfile::tempdir().unwrap();
+    let photo = images().join("folder/cat/0001.jpg");
+    let out = dir.path().join("x.npy");
+    for (args, says) in [
+        (&["--filter", "cubic"][..], "OpenCV's"),
+        (
+            &["--recipe", "opencv", "--filter", "bicubic"][..],
+            "not one of OpenCV's",
+        ),
+        (&["--recipe", "opencv", "--draft"][..], "draft"),
+    ] {
+        let mut all = vec!["-q"];
+        all.extend(args);
+        let result = pixelprep(convert_args(&[&photo], &out, &all));
+        assert_eq!(result.status.code(), Some(2), "{args:?}");
+        assert!(
+            stderr(&result).contains(says),
+            "{args:?}: {}",
+            stderr(&result)
+        );
+        assert!(!out.exists());
+    }
+}
+
+#[test]
+fn opencv_applies_the_exif_orientation_pillow_ignores() {
+    // exif6.jpg is 60x40 with Orientation=6: OpenCV turns it to 40x60, so
+    // padded into 60x40 it gets side borders of the fill; Pillow's does not.
+    let dir = tempfile::tempdir().unwrap();
+    let photo = images().join("folder/cat/exif6.jpg");
+    for recipe in ["pil", "opencv"] {
+        let out = dir.path().join(format!("{recipe}.npy"));
+        let result = pixelprep(convert_args(
+            &[&photo],
+            &out,
+            &[
+                "-q", "--recipe", recipe, "--size", "60x40", "--fit", "pad", "--fill", "1,2,3",
+            ],
+        ));
+        assert!(result.status.success(), "{}", stderr(&result));
+        let (shape, pixels) = read_npy(&out);
+        assert_eq!(shape, [1, 40, 60, 3], "{recipe}");
+        let left_column_is_fill = (0..40).all(|y| pixels[y * 180..y * 180 + 3] == [1, 2, 3]);
+        assert_eq!(left_column_is_fill, recipe == "opencv", "{recipe}");
+    }
 }
 
 #[test]
