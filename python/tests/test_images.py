@@ -36,6 +36,19 @@ def test_transform_of_one_photo_is_pillow_s_expression():
     assert ids == ["cmyk"] and np.array_equal(images[0], want)
 
 
+def test_opencv_recipe_equals_opencv_s_goldens_eagerly_and_lazily():
+    ids, images = pixelprep.transform(FOLDER, recipe="opencv", size=64, filter="area")
+    assert ids == IDS
+    assert np.array_equal(images, np.load(GOLDEN / "cv_RGB_64x64_area.npy"))
+    seq = pixelprep.images(FOLDER, recipe="opencv", size=(48, 32), color="gray", filter="cubic")
+    want = np.load(GOLDEN / "cv_L_48x32_cubic.npy")
+    assert np.array_equal(seq[5:20], want[5:20]) and np.array_equal(seq[-1], want[-1])
+    with pytest.raises(ValueError, match="OpenCV's"):
+        pixelprep.transform(FOLDER, size=64, filter="area")
+    with pytest.raises(ValueError, match="not one of OpenCV's"):
+        pixelprep.images(FOLDER, recipe="opencv", size=64, filter="lanczos")
+
+
 def test_convert_of_a_folder_reports_channels_labels_and_bad_files(tmp_path):
     folder = tmp_path / "in"
     (folder / "a").mkdir(parents=True)
