@@ -229,6 +229,26 @@ pub enum Error {
         why: String,
     },
 
+    /// `--resume` found shards it cannot continue from.
+    #[error("{}: cannot resume: {why}", path.display())]
+    ResumeRefused {
+        /// The shard (or output) in question.
+        path: PathBuf,
+        /// What is wrong, and what to do.
+        why: String,
+    },
+
+    /// A run of tar shards stopped after some were finished: those are kept.
+    #[error("{}; {shards} finished shards of {} were kept: run the same command with --resume to write the rest", stopped_note(cause), path.display())]
+    ShardsKept {
+        /// Why it stopped.
+        cause: Box<Error>,
+        /// The `-o` shard pattern.
+        path: PathBuf,
+        /// Shards under their names (those of an earlier run included).
+        shards: u64,
+    },
+
     /// Writing the output failed (full disk, permissions...).
     #[error("{}: cannot write output: {cause}{}", path.display(), written_note(*written))]
     WriteOutput {
@@ -285,6 +305,16 @@ fn written_note(written: Option<u64>) -> String {
     }
 }
 
+/// Why a run of shards stopped, without the usual words about a removed
+/// archive (its finished shards are kept).
+fn stopped_note(cause: &Error) -> String {
+    match cause {
+        Error::Interrupted { .. } => "interrupted".into(),
+        Error::WorkerPanic { message, .. } => format!("a worker thread panicked ({message})"),
+        other => other.to_string(),
+    }
+}
+
 fn cleanup_note(path: &std::path::Path, written: Option<u64>) -> String {
     match written {
         Some(n) => format!(
@@ -328,7 +358,9 @@ impl Error {
     pub fn is_interrupted(&self) -> bool {
         match self {
             Error::Interrupted { .. } => true,
-            Error::PartialOutput { cause, .. } => cause.is_interrupted(),
+            Error::PartialOutput { cause, .. } | Error::ShardsKept { cause, .. } => {
+                cause.is_interrupted()
+            }
             _ => false,
         }
     }

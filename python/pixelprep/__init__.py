@@ -115,6 +115,7 @@ def convert(
     fill: Union[int, Tuple[int, int, int]] = 0,
     lmdb_values: str = "png",
     draft: bool = False,
+    resume: bool = False,
 ) -> Summary:
     """Convert pixel tables or image files into ``output``, as ``pixelprep
     convert`` does.
@@ -130,6 +131,9 @@ def convert(
     (resize to the size), ``"crop"`` (the largest centred box of its aspect) or
     ``"pad"`` (aspect kept, on a ``fill`` border: a gray value or ``(R, G, B)``).
     ``skip_bad=True`` leaves out files that cannot be decoded (``Summary.bad``).
+    Image files into tar shards: each shard is put under its name once complete,
+    and ``resume=True`` continues a run that was stopped, keeping the shards it
+    finished (checked) and writing the rest, byte for byte as one run would.
 
     The format comes from ``output``'s extension (``.zip``, ``.tar`` with
     ``%06d`` in the name for shards, ``.npy``, ``.lmdb``, else a folder) unless
@@ -141,7 +145,7 @@ def convert(
     Raises ``InputError`` for an input that cannot be read or does not fit,
     ``OutputExistsError`` when the output exists and ``force`` is not set, and
     ``OutputError`` when writing fails; nothing is left under the output's name
-    after a failure.
+    after a failure, but the finished shards of image files.
     """
     if isinstance(inputs, (str, os.PathLike)):
         inputs = [inputs]
@@ -163,6 +167,7 @@ def convert(
         fill=_fill(fill),
         lmdb_values=lmdb_values,
         draft=draft,
+        resume=resume,
         pad=pad,
         height=height,
         width=width,

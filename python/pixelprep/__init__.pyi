@@ -63,6 +63,7 @@ def convert(
     fill: Union[int, Tuple[int, int, int]] = 0,
     lmdb_values: str = "png",
     draft: bool = False,
+    resume: bool = False,
 ) -> Summary: ...
 def transform(
     source: object,

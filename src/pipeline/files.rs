@@ -286,6 +286,156 @@ fn make_image(
     recipe.make_from_bytes(&bytes, max_pixels)
 }
 
+/// True when `options` write tar shards (a pattern in the output's name).
+fn writes_shards(options: &ConvertOptions) -> bool {
+    options.output_format() == OutputFormat::Tar
+        && options
+            .output
+            .file_name()
+            .is_some_and(|n| n.to_string_lossy().contains('%'))
+}
+
+/// Where a `--resume` run takes up: the shards an earlier run of the same
+/// command finished, and what they hold, checked against this run's images.
+struct Resumed {
+    shards: u64,
+    /// The first image of the list not in them.
+    next: usize,
+    /// Their images' count and sums, and the files the earlier run left out.
+    counts: Counts,
+}
+
+/// Reads the finished shards and checks that they are this run's: the ids in
+/// this run's order, the labels, and images of this run's size and mode. Files
+/// an earlier `--skip-bad` run left out are decoded again for their reason.
+fn resume_point(
+    options: &ConvertOptions,
+    list: &FileList,
+    metadata: &Metadata,
+    recipe: &FileRecipe,
+) -> Result<Resumed> {
+    if options.force {
+        return Err(Error::Usage {
+            message: "--resume keeps the finished shards and --force replaces them: pass one"
+                .into(),
+        });
+    }
+    let shape = recipe.shape();
+    let mut counts = Counts::default();
+    let mut next = 0;
+    let mut missing = Vec::new();
+    let mut per_shard: Vec<(PathBuf, u64)> = Vec::new();
+    let mut labels_due: Option<usize> = None;
+    let not_ours = |shard: &Path, why: String| Error::ResumeRefused {
+        path: shard.to_path_buf(),
+        why: format!(
+            "{why}, so it was made by another command; convert again with --force to replace \
+             the shards, or write them elsewhere"
+        ),
+    };
+    let shards = crate::write::read_finished_shards(&options.output, &mut |shard, name, data| {
+        if per_shard.last().map(|(p, _)| p.as_path()) != Some(shard) {
+            per_shard.push((shard.to_path_buf(), 0));
+        }
+        if let Some(row) = labels_due.take() {
+            let id = &list.files[row].id;
+            if name != format!("{id}.json") {
+                return Err(not_ours(
+                    shard,
+                    format!("{id}.png has no labels ({id}.json) after it"),
+                ));
+            }
+            if data != metadata.json(row).as_bytes() {
+                return Err(not_ours(
+                    shard,
+                    format!("the labels of {id} differ from this run's"),
+                ));
+            }
+            return Ok(());
+        }
+        let Some(id) = name.strip_suffix(".png") else {
+            return Err(not_ours(
+                shard,
+                format!("it holds {name}, which is no image of this run"),
+            ));
+        };
+        let Some(at) = list.files[next..].iter().position(|f| f.id == id) else {
+            return Err(not_ours(
+                shard,
+                format!("it holds {id}, which is not among this run's images in this order"),
+            ));
+        };
+        let at = next + at;
+        missing.extend(next..at);
+        let image = crate::decode::decode(&data, u64::MAX, None)
+            .map_err(|e| not_ours(shard, format!("its {name} cannot be read ({e})")))?;
+        if (image.width, image.height, image.layout.channels())
+            != (shape.width, shape.height, shape.channels)
+        {
+            return Err(not_ours(
+                shard,
+                format!(
+                    "its {name} is {}x{} with {} channels, not this run's {}x{} with {}",
+                    image.width,
+                    image.height,
+                    image.layout.channels(),
+                    shape.width,
+                    shape.height,
+                    shape.channels
+                ),
+            ));
+        }
+        counts.images += 1;
+        counts.add_sums(&PixelSums::of_channels(&image.pixels, shape.channels));
+        per_shard.last_mut().expect("pushed above").1 += 1;
+        if !metadata.is_empty() {
+            labels_due = Some(at);
+        }
+        next = at + 1;
+        Ok(())
+    })?;
+    if let (Some(row), Some((shard, _))) = (labels_due, per_shard.last()) {
+        let id = &list.files[row].id;
+        return Err(not_ours(
+            shard,
+            format!("{id}.png has no labels ({id}.json) after it"),
+        ));
+    }
+    let size = options.shard_size.max(1);
+    let last = per_shard.len().saturating_sub(1);
+    for (i, (shard, images)) in per_shard.iter().enumerate() {
+        if *images > size || (*images < size && i != last) {
+            return Err(not_ours(
+                shard,
+                format!("it holds {images} images where this run puts {size} in a shard"),
+            ));
+        }
+    }
+    for index in missing {
+        let file = &list.files[index];
+        let shard = &per_shard.last().expect("an image after it").0;
+        match make_image(file, recipe, options.max_pixels) {
+            Err(e) if options.skip_bad => counts.bad.push(BadFile {
+                path: file.path.clone(),
+                id: file.id.clone(),
+                problem: e.problem.name().to_string(),
+                reason: e.detail.clone(),
+            }),
+            _ => {
+                return Err(not_ours(
+                    shard,
+                    format!("the shards skip {}, which this run would write", file.id),
+                ))
+            }
+        }
+    }
+    Ok(Resumed {
+        shards,
+        next,
+        counts,
+    })
+}
+
 /// Converts the image files of `options` (see [`super::convert`]).
 pub(super) fn convert_files(
     options: &ConvertOptions,
@@ -319,9 +469,21 @@ pub(super) fn convert_files(
     let recipe = recipe(options)?;
     let shape = recipe.shape();
     let bad_csv = bad_files_path(&options.output);
-    if options.skip_bad && bad_csv.exists() && !options.force {
+    // A resumed run rewrites the list its first part left, the same lines.
+    let replace_bad_csv = options.force || options.resume;
+    if options.skip_bad && bad_csv.exists() && !replace_bad_csv {
         return Err(Error::OutputExists { path: bad_csv });
     }
+    let resumed = if options.resume {
+        Some(resume_point(options, &list, &metadata, &recipe)?)
+    } else {
+        None
+    };
+    let start = resumed.as_ref().map_or(0, |r| r.next);
+    // Shards go under their names as they finish, so that a stopped run can be
+    // resumed; with --force they replace the old ones all at once, at the end.
+    let publish_shards_from = (writes_shards(options) && !options.force)
+        .then(|| resumed.as_ref().map_or(0, |r| r.shards));
     let sink = open_sink(&SinkSpec {
         path: options.output.clone(),
         format,
@@ -330,24 +492,27 @@ pub(super) fn convert_files(
         shape,
         metadata: std::sync::Arc::new(metadata),
         raw_values: options.lmdb_raw,
+        publish_shards_from,
     })?;
     let place = if options.skip_bad { None } else { sink.place() };
     let holds_png = format.holds_png(options.lmdb_raw);
     let output = options.output.clone();
     let pool = worker_pool(options.threads, &output)?;
-    progress.start(list.files.len() as u64);
+    let remaining = &list.files[start..];
+    progress.start(remaining.len() as u64);
     let panic_on = options.panic_on_image_id.as_deref();
+    let mut resumed_counts = resumed.map(|r| r.counts);
 
     let mut produce = |deliver: &mut dyn FnMut(Batch) -> bool| -> Result<Counts> {
-        let mut counts = Counts::default();
-        for (chunk_index, chunk) in list.files.chunks(BATCH).enumerate() {
+        let mut counts = resumed_counts.take().unwrap_or_default();
+        for (chunk_index, chunk) in remaining.chunks(BATCH).enumerate() {
             if cancel.load(Ordering::Relaxed) {
                 return Err(Error::Interrupted {
                     path: output.clone(),
                     written: None,
                 });
             }
-            let first = chunk_index * BATCH;
+            let first = start + chunk_index * BATCH;
             type Made = (Payload, Option<(BadFile, DecodeError)>, Vec<PixelSums>);
             let made: std::io::Result<Vec<Made>> = pool.install(|| {
                 chunk
@@ -416,9 +581,24 @@ pub(super) fn convert_files(
         }
         Ok(counts)
     };
-    let (counts, mut finished) = drive(sink, options.threads, &output, progress, &mut produce)?;
+    let driven = drive(sink, options.threads, &output, progress, &mut produce);
+    let (counts, mut finished) = match driven {
+        Err(cause) if publish_shards_from.is_some() => {
+            let shards = crate::write::finished_shard_count(&output);
+            return Err(if shards == 0 {
+                cause
+            } else {
+                Error::ShardsKept {
+                    cause: Box::new(cause),
+                    path: output,
+                    shards,
+                }
+            });
+        }
+        driven => driven?,
+    };
     if !counts.bad.is_empty() {
-        write_bad_files(&bad_csv, &counts.bad, options.force)?;
+        write_bad_files(&bad_csv, &counts.bad, replace_bad_csv)?;
         finished.paths.push(bad_csv);
     }
     Ok(summary(

@@ -104,6 +104,10 @@ pub struct ConvertOptions {
     /// An LMDB output stores each image's raw pixels (`H * W * C` bytes, the
     /// shape under `__shape__`) instead of its PNG.
     pub lmdb_raw: bool,
+    /// Image files into tar shards: continue a run of the same command that
+    /// stopped, keeping the shards it finished (checked against this run's
+    /// images) and writing the rest, byte for byte as one run would.
+    pub resume: bool,
     /// Decode JPEGs at 1/2, 1/4 or 1/8 scale when the output is that much
     /// smaller, as Pillow's `draft` (what `thumbnail` does).
     pub draft: bool,
@@ -136,6 +140,7 @@ impl Default for ConvertOptions {
             color: PilColor::Rgb,
             filter: PilFilter::Bicubic,
             interpolation: CvInterp::Linear,
+            resume: false,
             files: None,
             files_root: None,
             skip_bad: false,
@@ -811,6 +816,13 @@ pub fn convert(
     if files::wants_image_files(options)? {
         return files::convert_files(options, progress, cancel, started);
     }
+    if options.resume {
+        return Err(Error::Usage {
+            message: "--resume continues runs of image files into tar shards; a pixel table \
+                      converts in seconds: run it again with --force"
+                .into(),
+        });
+    }
     if let Some(kind @ (RecipeKind::Pil | RecipeKind::OpenCv)) = options.recipe {
         let name = if kind == RecipeKind::Pil {
             "pil"
@@ -851,6 +863,7 @@ pub fn convert(
         shape: OutputShape::square_gray(options.geometry.size),
         metadata: std::sync::Arc::new(metadata),
         raw_values: options.lmdb_raw,
+        publish_shards_from: None,
     })?;
     let holds_png = format.holds_png(options.lmdb_raw);
     // Where the sink knows each image's place (the array, when no image is left

@@ -68,10 +68,16 @@ fn to_py(error: crate::Error) -> PyErr {
     let message = error.to_string();
     match error {
         E::Interrupted { .. } => PyKeyboardInterrupt::new_err(message),
-        E::OutputExists { .. } | E::ForceRefused { .. } => OutputExistsError::new_err(message),
-        E::WriteOutput { .. } | E::PartialOutput { .. } | E::WorkerPanic { .. } => {
-            OutputError::new_err(message)
+        E::ShardsKept { ref cause, .. } if cause.is_interrupted() => {
+            PyKeyboardInterrupt::new_err(message)
         }
+        E::OutputExists { .. } | E::ForceRefused { .. } | E::ResumeRefused { .. } => {
+            OutputExistsError::new_err(message)
+        }
+        E::WriteOutput { .. }
+        | E::PartialOutput { .. }
+        | E::WorkerPanic { .. }
+        | E::ShardsKept { .. } => OutputError::new_err(message),
         _ => InputError::new_err(message),
     }
 }
@@ -213,7 +219,8 @@ fn run_cli(py: Python<'_>, argv: Vec<OsString>, bench_command: Vec<OsString>) ->
 #[pyo3(signature = (inputs, output, *, threads=None, size=128, pad=16, height=137, width=236,
     force=false, skip_blank=false, labels=None, shard_size=None, format=None, id_column=None,
     progress=false, recipe=None, output_size=None, color="rgb", filter=None, files=None, root=None,
-    skip_bad=false, max_pixels=None, fit="stretch", fill=None, lmdb_values="png", draft=false))]
+    skip_bad=false, max_pixels=None, fit="stretch", fill=None, lmdb_values="png", draft=false,
+    resume=false))]
 #[allow(clippy::too_many_arguments)]
 fn convert<'py>(
     py: Python<'py>,
@@ -243,6 +250,7 @@ fn convert<'py>(
     fill: Option<Vec<u8>>,
     lmdb_values: &str,
     draft: bool,
+    resume: bool,
 ) -> PyResult<Bound<'py, PyDict>> {
     let lmdb_raw = match lmdb_values {
         "png" => false,
@@ -291,6 +299,7 @@ fn convert<'py>(
         fill: pil_fill(fill)?,
         lmdb_raw,
         draft,
+        resume,
     };
     let summary = interruptible(py, |cancel| {
         use cli_app::progress::{ProgressMode, Reporter, DEFAULT_LINE_INTERVAL};

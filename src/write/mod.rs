@@ -16,6 +16,8 @@ mod staged;
 mod tar;
 mod zip;
 
+pub(crate) use tar::{finished_shard_count, read_finished_shards};
+
 use std::io;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -201,6 +203,12 @@ pub struct SinkSpec {
     pub metadata: Arc<Metadata>,
     /// LMDB only: store each image's pixels, not its PNG.
     pub raw_values: bool,
+    /// Tar shards only: put each shard under its name as soon as it is
+    /// complete (synced, then renamed), so that a stopped run leaves only whole
+    /// shards, which `--resume` continues from; `None` publishes them all at
+    /// the end. `Some(n)`: shards `0..n` are already there, finished by an
+    /// earlier run of the same command, and numbering goes on from `n`.
+    pub publish_shards_from: Option<u64>,
 }
 
 /// Opens the sink `spec` describes. Fails, writing nothing, when an output

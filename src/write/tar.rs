@@ -167,7 +167,11 @@ pub struct TarSink {
     shard_size: u64,
     metadata: Arc<Metadata>,
     current: Option<Shard>,
+    /// Finished shards kept under temporary names until `finish`.
     done: Vec<Closed>,
+    /// With `publish_shards_from`: the shards already under their names (those
+    /// of the earlier run included), and the number the next one takes.
+    published: Option<Vec<PathBuf>>,
     bytes: u64,
     written: u64,
 }
@@ -180,9 +184,29 @@ impl TarSink {
             written: None,
             cause: io::Error::other(why),
         })?;
-        match &pattern {
-            None => check_target(&spec.path, spec.force, "a tar output")?,
-            Some(pattern) => {
+        let mut published = None;
+        let mut bytes = 0;
+        match (&pattern, spec.publish_shards_from) {
+            (None, _) => check_target(&spec.path, spec.force, "a tar output")?,
+            (Some(pattern), Some(first)) => {
+                let existing = pattern.existing().map_err(|e| write_error(&spec.path, e))?;
+                if let Some((_, extra)) = existing.iter().find(|(i, _)| *i >= first) {
+                    return Err(Error::OutputExists {
+                        path: extra.clone(),
+                    });
+                }
+                let mut kept = Vec::new();
+                for index in 0..first {
+                    let path = pattern.shard(index);
+                    bytes += std::fs::metadata(&path)
+                        .map_err(|e| write_error(&path, e))?
+                        .len();
+                    kept.push(path);
+                }
+                remove_partial_shards(pattern).map_err(|e| write_error(&spec.path, e))?;
+                published = Some(kept);
+            }
+            (Some(pattern), None) => {
                 let existing = pattern.existing().map_err(|e| write_error(&spec.path, e))?;
                 if let Some((_, first)) = existing.first() {
                     if !spec.force {
@@ -207,14 +231,20 @@ impl TarSink {
             metadata: spec.metadata.clone(),
             current: None,
             done: Vec::new(),
-            bytes: 0,
+            published,
+            bytes,
             written: 0,
         })
     }
 
+    /// Shards finished so far, those of an earlier run included.
+    fn shards(&self) -> u64 {
+        self.published.as_ref().map_or(self.done.len(), Vec::len) as u64
+    }
+
     fn next_shard_path(&self) -> PathBuf {
         match &self.pattern {
-            Some(pattern) => pattern.shard(self.done.len() as u64),
+            Some(pattern) => pattern.shard(self.shards()),
             None => self.path.clone(),
         }
     }
@@ -238,11 +268,159 @@ impl TarSink {
             writer.flush()?;
             let file = writer.into_inner().map_err(|e| e.into_error())?;
             self.bytes += file.metadata()?.len();
-            drop(file);
-            self.done.push(shard.file.close());
+            if let Some(published) = &mut self.published {
+                // On disk before its name says it is finished: a crash or a
+                // power cut never leaves a named shard cut short.
+                file.sync_all()?;
+                drop(file);
+                let target = self
+                    .pattern
+                    .as_ref()
+                    .expect("shards")
+                    .shard(published.len() as u64);
+                let temp = shard.file.close();
+                published.push(persist_all(vec![temp], false)?.remove(0));
+                debug_assert_eq!(published.last(), Some(&target));
+            } else {
+                drop(file);
+                self.done.push(shard.file.close());
+            }
         }
         Ok(())
     }
+}
+
+/// Removes the temporary files of shards that a killed run left
+/// (`.train-000003.tar.XXXXXX.partial`): pixelprep's own, by their names.
+fn remove_partial_shards(pattern: &ShardPattern) -> io::Result<()> {
+    let dir = if pattern.dir.as_os_str().is_empty() {
+        Path::new(".")
+    } else {
+        &pattern.dir
+    };
+    let entries = match std::fs::read_dir(dir) {
+        Ok(entries) => entries,
+        Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(()),
+        Err(e) => return Err(e),
+    };
+    for entry in entries {
+        let entry = entry?;
+        let name = entry.file_name();
+        let Some(name) = name.to_str() else { continue };
+        let Some(rest) = name
+            .strip_prefix('.')
+            .and_then(|n| n.strip_suffix(".partial"))
+        else {
+            continue;
+        };
+        // `<shard name>.<6 random characters>`, as `staged` names them.
+        let Some((shard, random)) = rest.rsplit_once('.') else {
+            continue;
+        };
+        let ours = random.len() == 6
+            && random.bytes().all(|b| b.is_ascii_alphanumeric())
+            && pattern.index_of(shard).is_some()
+            && entry.file_type()?.is_file();
+        if ours {
+            std::fs::remove_file(entry.path())?;
+        }
+    }
+    Ok(())
+}
+
+/// What `read_finished_shards` hands each member to: the shard's path, the
+/// member's name and its bytes.
+pub(crate) type VisitMember<'a> = dyn FnMut(&Path, &str, Vec<u8>) -> Result<()> + 'a;
+
+/// Reads the shards of `output`'s pattern that an earlier run finished (0, 1,
+/// ... as far as they go without a gap), handing `visit` each shard's number
+/// and each member's name and bytes, in order. A shard that is not a whole
+/// tar archive (cut short, or not a tar) is an error naming it.
+pub(crate) fn read_finished_shards(
+    output: &Path,
+    visit: &mut VisitMember<'_>,
+) -> Result<u64> {
+    let pattern = match ShardPattern::parse(output) {
+        Ok(Some(pattern)) => pattern,
+        _ => {
+            return Err(Error::Usage {
+                message: format!(
+                    "--resume continues tar shards: OUT needs a shard pattern, as in \
+                     shards/train-%06d.tar ({} has none)",
+                    output.display()
+                ),
+            })
+        }
+    };
+    let existing = pattern.existing().map_err(|e| write_error(output, e))?;
+    let mut count = 0;
+    for (index, path) in existing {
+        if index != count {
+            return Err(Error::ResumeRefused {
+                path,
+                why: format!(
+                    "shard {count} is missing before it, so these shards are not one run's; \
+                     remove them, or convert again with --force"
+                ),
+            });
+        }
+        read_shard(&path, &mut |name, data| visit(&path, name, data))?;
+        count += 1;
+    }
+    Ok(count)
+}
+
+/// How many shards of `output`'s pattern are under their names.
+pub(crate) fn finished_shard_count(output: &Path) -> u64 {
+    match ShardPattern::parse(output) {
+        Ok(Some(pattern)) => pattern.existing().map_or(0, |e| e.len() as u64),
+        _ => 0,
+    }
+}
+
+/// Every member of the tar at `path`, checked to be a whole archive: regular
+/// files only, each read to its end, and the two zero blocks that end it.
+fn read_shard(path: &Path, visit: &mut dyn FnMut(&str, Vec<u8>) -> Result<()>) -> Result<()> {
+    let damaged = |why: String| Error::ResumeRefused {
+        path: path.to_path_buf(),
+        why: format!(
+            "it has a shard's name but {why}; pixelprep never leaves a shard cut short under \
+             its name: remove it and run with --resume again"
+        ),
+    };
+    let mut file = File::open(path).map_err(|e| write_error(path, e))?;
+    let len = file.metadata().map_err(|e| write_error(path, e))?.len();
+    let mut end = [0u8; 1024];
+    let ends_well = len >= 1024
+        && len % 512 == 0
+        && io::Seek::seek(&mut file, io::SeekFrom::End(-1024)).is_ok()
+        && file.read_exact(&mut end).is_ok()
+        && end.iter().all(|&b| b == 0);
+    if !ends_well {
+        return Err(damaged("does not end as a whole tar archive does".into()));
+    }
+    io::Seek::seek(&mut file, io::SeekFrom::Start(0)).map_err(|e| write_error(path, e))?;
+    let mut archive = ::tar::Archive::new(io::BufReader::new(file));
+    let entries = archive
+        .entries()
+        .map_err(|e| damaged(format!("cannot be read as a tar archive ({e})")))?;
+    for entry in entries {
+        let mut entry = entry.map_err(|e| damaged(format!("holds a damaged member ({e})")))?;
+        if entry.header().entry_type() != ::tar::EntryType::Regular {
+            return Err(damaged("holds a member that is not a file".into()));
+        }
+        let name = entry
+            .path()
+            .map_err(|e| damaged(format!("holds a member with a bad name ({e})")))?
+            .to_string_lossy()
+            .into_owned();
+        let mut data = Vec::with_capacity(entry.size() as usize);
+        entry
+            .read_to_end(&mut data)
+            .map_err(|e| damaged(format!("is cut short in {name} ({e})")))?;
+        visit(&name, data)?;
+    }
+    Ok(())
 }
 
 fn append(tar: &mut ::tar::Builder<BufWriter<File>>, name: &str, data: &[u8]) -> io::Result<()> {
@@ -274,13 +452,16 @@ impl Sink for TarSink {
     }
 
     fn finish(mut self: Box<Self>) -> io::Result<Finished> {
-        if self.done.is_empty() {
+        if self.shards() == 0 {
             // No image at all: still one (empty) tar, so the output exists.
             self.open_shard()?;
         }
         self.close_shard()?;
-        let count = self.done.len() as u64;
-        let paths = persist_all(std::mem::take(&mut self.done), self.force)?;
+        let count = self.shards();
+        let paths = match self.published.take() {
+            Some(published) => published,
+            None => persist_all(std::mem::take(&mut self.done), self.force)?,
+        };
         if let (Some(pattern), true) = (&self.pattern, self.force) {
             // Shards of an earlier, longer run would join this one's in a brace
             // pattern (train-{000000..000009}.tar): remove those, being tars.

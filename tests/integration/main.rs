@@ -18,3 +18,4 @@ mod library;
 mod outputs;
 mod producers;
 mod resize_fixtures;
+mod resume;

@@ -281,6 +281,13 @@ pub struct ConvertArgs {
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..))]
     pub shard_size: Option<u64>,
 
+    /// Continue a run of image files into tar shards that was stopped (Ctrl-C,
+    /// a kill, a crash, a bad file): the shards it finished are checked and
+    /// kept, the rest is written, byte for byte as one run would. Give the same
+    /// command again with --resume.
+    #[arg(long, conflicts_with = "force")]
+    pub resume: bool,
+
     /// A CSV with one row per image (the competition's train.csv), joined on the
     /// image_id column; its columns go to the outputs beside the table's own
     /// label columns: metadata.csv in a zip or folder, <key>.json in tar shards,
@@ -561,6 +568,13 @@ impl ConvertArgs {
             .output
             .file_name()
             .is_some_and(|n| n.to_string_lossy().contains('%'));
+        if self.resume && !(format == OutputFormat::Tar && has_pattern) {
+            return Err(format!(
+                "--resume continues tar shards: an OUT with a shard number pattern, such as \
+                 -o shards/train-%06d.tar (OUT is {})",
+                self.output.display()
+            ));
+        }
         if self.shard_size.is_some() && !(format == OutputFormat::Tar && has_pattern) {
             return Err(format!(
                 "--shard-size needs tar shards: an OUT with a shard number pattern, such as \
@@ -614,6 +628,7 @@ impl ConvertArgs {
             interpolation,
             lmdb_raw: self.lmdb_values == LmdbValuesArg::Raw,
             draft: self.draft,
+            resume: self.resume,
             fit: match self.fit {
                 FitArg::Stretch => Fit::Stretch,
                 FitArg::Crop => Fit::Crop,
