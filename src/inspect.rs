@@ -55,8 +55,8 @@ pub fn inspect_images(
         list.files
             .par_iter()
             .map(|f| {
-                std::fs::read(&f.path)
-                    .map_err(|e| format!("cannot be read: {e}"))
+                crate::files::read_bytes(f)
+                    .map_err(|e| e.to_string())
                     .and_then(|bytes| crate::decode::header(&bytes).map_err(|e| e.to_string()))
             })
             .collect()
@@ -80,7 +80,7 @@ pub fn inspect_images(
                 widen(&mut report.widths, h.width);
                 widen(&mut report.heights, h.height);
             }
-            Err(why) => report.unreadable.push((file.path.clone(), why)),
+            Err(why) => report.unreadable.push((file.place(), why)),
         }
     }
     if list.classes().is_some() {

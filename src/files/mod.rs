@@ -2,9 +2,14 @@
 //! of paths, turned into one ordered list with an id per image (its relative
 //! path without extension, with `/`) and, in the ImageFolder layout, its class.
 
-use std::path::{Path, PathBuf};
+mod archive;
 
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use crate::decode::{DecodeError, Problem};
 use crate::error::{Error, Location, Result};
+use archive::ArchiveKind;
 
 /// The extensions of files taken from a folder (case-insensitive). The decoder
 /// is still chosen by the content.
@@ -19,9 +24,68 @@ pub struct ImageFile {
     pub relative: String,
     /// Its id: `relative` without the extension.
     pub id: String,
+    /// Where its bytes are: the file at `path`, or an entry of the archive at `path`.
+    pub entry: Entry,
+}
+
+/// Where the bytes of an image are.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub enum Entry {
+    /// The file itself.
+    #[default]
+    File,
+    /// Entry `index` of a zip archive (its central directory parsed once).
+    Zip {
+        /// The archive, opened.
+        archive: Shared<archive::Zip>,
+        /// The entry's number in the central directory.
+        index: usize,
+    },
+    /// `size` bytes at `offset` of a plain tar archive.
+    Tar {
+        /// The archive, opened.
+        file: Shared<std::fs::File>,
+        /// Where the entry's data start.
+        offset: u64,
+        /// How long they are.
+        size: u64,
+    },
+}
+
+/// An opened archive, shared by its entries; two are equal when they are the
+/// same opening.
+pub struct Shared<T>(Arc<T>);
+
+impl<T> Clone for Shared<T> {
+    fn clone(&self) -> Self {
+        Shared(Arc::clone(&self.0))
+    }
+}
+
+impl<T> PartialEq for Shared<T> {
+    fn eq(&self, other: &Self) -> bool {
+        Arc::ptr_eq(&self.0, &other.0)
+    }
+}
+
+impl<T> Eq for Shared<T> {}
+
+impl<T> std::fmt::Debug for Shared<T> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Shared(..)")
+    }
 }
 
 impl ImageFile {
+    /// How the image is named in messages and in the bad-files CSV: its path,
+    /// or for an archive entry `train.zip: cat/0001.jpg`.
+    pub fn place(&self) -> PathBuf {
+        match self.entry {
+            Entry::File => self.path.clone(),
+            _ => archive::entry_place(&self.path, &self.relative),
+        }
+    }
+
     /// The file's name (`0001.jpg`).
     pub fn name(&self) -> &str {
         self.relative.rsplit('/').next().unwrap_or(&self.relative)
@@ -64,9 +128,10 @@ pub fn has_image_extension(path: &Path) -> bool {
 }
 
 /// True when `path` is an input of image files rather than a pixel table: a
-/// folder, or a file with an image extension or image content.
+/// folder, a zip or tar archive (read as the folder it unpacks to), or a file
+/// with an image extension or image content.
 pub fn is_image_input(path: &Path) -> bool {
-    if path.is_dir() || has_image_extension(path) {
+    if path.is_dir() || has_image_extension(path) || ArchiveKind::of(path).is_some() {
         return true;
     }
     let mut head = [0u8; 16];
@@ -85,7 +150,23 @@ fn without_extension(relative: &str) -> &str {
 
 fn image_file(path: PathBuf, relative: String) -> ImageFile {
     let id = without_extension(&relative).to_string();
-    ImageFile { path, relative, id }
+    ImageFile {
+        path,
+        relative,
+        id,
+        entry: Entry::File,
+    }
+}
+
+/// The bytes of an image: the file read, or the archive entry read from the
+/// archive.
+pub fn read_bytes(file: &ImageFile) -> std::result::Result<Vec<u8>, DecodeError> {
+    match &file.entry {
+        Entry::File => std::fs::read(&file.path)
+            .map_err(|e| DecodeError::new(Problem::Unreadable, format!("cannot be read: {e}"))),
+        Entry::Zip { archive, index } => archive::read_zip(&archive.0, *index),
+        Entry::Tar { file, offset, size } => archive::read_tar(&file.0, *offset, *size),
+    }
 }
 
 fn hidden(name: &std::ffi::OsStr) -> bool {
@@ -181,8 +262,9 @@ fn read_list(list_path: &Path, root: Option<&Path>, list: &mut FileList) -> Resu
     Ok(())
 }
 
-/// Lists the images of `inputs` (folders and single files, in the order given,
-/// each folder sorted by relative path as Python's `sorted()` sorts them), then
+/// Lists the images of `inputs` (folders, zip and tar archives and single
+/// files, in the order given, each folder sorted by relative path as Python's
+/// `sorted()` sorts them, each archive in its own order), then
 /// those of the list file `files`, whose paths are relative to `root` (the
 /// list's folder when `None`).
 pub fn list_images(
@@ -203,6 +285,8 @@ pub fn list_images(
             found.files.sort_by(|a, b| a.relative.cmp(&b.relative));
             list.files.extend(found.files);
             list.ignored += found.ignored;
+        } else if let Some(kind) = ArchiveKind::of(input).filter(|_| !has_image_extension(input)) {
+            archive::list_archive(input, kind, &mut list)?;
         } else {
             let name =
                 input

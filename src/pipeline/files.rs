@@ -94,9 +94,9 @@ fn recipe(o: &ConvertOptions) -> PilRecipe {
 
 /// Refuses ids that cannot name an output file, and ids given twice.
 fn check_ids(list: &FileList, format: OutputFormat) -> Result<()> {
-    let mut seen: HashMap<&str, &Path> = HashMap::with_capacity(list.files.len());
+    let mut seen: HashMap<&str, &ImageFile> = HashMap::with_capacity(list.files.len());
     for file in &list.files {
-        let at = || Location::file(&file.path).with_image_id(file.id.clone());
+        let at = || Location::file(file.place()).with_image_id(file.id.clone());
         let problem = path_id_problem(&file.id).or_else(|| {
             format
                 .id_problem(&file.id)
@@ -105,10 +105,10 @@ fn check_ids(list: &FileList, format: OutputFormat) -> Result<()> {
         if let Some(message) = problem {
             return Err(Error::BadImageId { at: at(), message });
         }
-        if let Some(first) = seen.insert(&file.id, &file.path) {
+        if let Some(first) = seen.insert(&file.id, file) {
             return Err(Error::DuplicateImageId {
                 id: file.id.clone(),
-                first: Box::new(Location::file(first).with_image_id(file.id.clone())),
+                first: Box::new(Location::file(first.place()).with_image_id(file.id.clone())),
                 second: Box::new(at()),
             });
         }
@@ -172,7 +172,7 @@ fn gather_labels(options: &ConvertOptions, list: &FileList) -> Result<Metadata> 
             ),
         });
     }
-    let place = |i: usize| list.files[i].path.display().to_string();
+    let place = |i: usize| list.files[i].place().display().to_string();
     let joined = labels.join(keys.iter().map(String::as_str), place)?;
     if metadata.rows.is_empty() {
         metadata.rows = joined;
@@ -247,12 +247,7 @@ fn make_image(
     recipe: &PilRecipe,
     max_pixels: u64,
 ) -> std::result::Result<Vec<u8>, DecodeError> {
-    let bytes = std::fs::read(&file.path).map_err(|e| {
-        DecodeError::new(
-            crate::decode::Problem::Unreadable,
-            format!("cannot be read: {e}"),
-        )
-    })?;
+    let bytes = crate::files::read_bytes(file)?;
     let decoded = crate::decode::decode(&bytes, max_pixels, recipe.draft_request())?;
     Ok(recipe.make(decoded))
 }
@@ -273,17 +268,24 @@ pub(super) fn convert_files(
     check_ids(&list, format)?;
     if list.files.is_empty() {
         let folder = options.inputs.iter().find(|p| p.is_dir());
+        let what = if folder.is_some() || options.inputs.is_empty() {
+            "a directory"
+        } else {
+            "an archive"
+        };
         return Err(Error::Layout {
             at: Location::file(
                 folder
+                    .or(options.inputs.first())
                     .or(options.files.as_ref())
                     .cloned()
                     .unwrap_or_default(),
             ),
-            message: "is a directory with no image files (jpg, jpeg, png, webp, bmp, gif, tif, \
-                      tiff) in it; pass a folder of images, or for pixel tables the .parquet \
-                      files inside it"
-                .into(),
+            message: format!(
+                "is {what} with no image files (jpg, jpeg, png, webp, bmp, gif, tif, tiff) in \
+                 it; pass a folder or archive of images, or for pixel tables the .parquet \
+                 files inside it"
+            ),
         });
     }
     let metadata = gather_labels(options, &list)?;
@@ -332,7 +334,7 @@ pub(super) fn convert_files(
                             Ok(image) => image,
                             Err(e) => {
                                 let bad = BadFile {
-                                    path: file.path.clone(),
+                                    path: file.place(),
                                     id: file.id.clone(),
                                     problem: e.problem.name().to_string(),
                                     reason: e.detail.clone(),
@@ -369,7 +371,7 @@ pub(super) fn convert_files(
                     if !options.skip_bad {
                         let file = &chunk[k];
                         return Err(Error::BadImage {
-                            at: Location::file(&file.path).with_image_id(file.id.clone()),
+                            at: Location::file(file.place()).with_image_id(file.id.clone()),
                             message: error.to_string(),
                         });
                     }
@@ -466,7 +468,7 @@ impl ImageSet {
                             None
                         }
                         Err(e) => Some(Error::BadImage {
-                            at: Location::file(&file.path).with_image_id(file.id.clone()),
+                            at: Location::file(file.place()).with_image_id(file.id.clone()),
                             message: e.to_string(),
                         }),
                     }
