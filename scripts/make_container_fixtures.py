@@ -18,6 +18,13 @@ writes tests/fixtures/images/containers/:
                     `{bytes, path}`, beside a `label` column (the class folder) and
                     `label_index`, in row groups of 16 rows
 
+    bad.parquet     a plain binary column `img` (not the struct) and an `image_id`
+                    column: a good PNG, a truncated one, a null with no path
+
+and tests/fixtures/images/paths.parquet: what `datasets` itself writes with
+`to_parquet` for images given by path (`{"bytes": None, "path": "folder/cat/0001.jpg"}`
+rows, the paths relative to the table's folder), whose files are read from beside it.
+
 Each lists the folder's images in the folder's order (Python's sorted() of the
 relative paths), so converting it must give the folder's ids, order, labels and
 pixels (the goldens of golden/). Fixed times and owners: a re-run writes the same
@@ -122,6 +129,31 @@ def make_parquet(out: Path) -> None:
     del ds
 
 
+def make_bad_parquet(out: Path) -> None:
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    good = (FOLDER / "coffee" / "g8.png").read_bytes()
+    cut = (FOLDER.parent / "bad" / "truncated.png").read_bytes()
+    table = pa.table(
+        {
+            "image_id": ["good", "cut", "none"],
+            "img": pa.array([good, cut, None], type=pa.binary()),
+            "score": [0.5, 1.5, 2.5],
+        }
+    )
+    pq.write_table(table, out, compression="snappy")
+
+
+def make_parquet_paths(out: Path) -> None:
+    from datasets import Dataset, Image
+
+    os.chdir(out.parent)
+    rels = images_in_order(FOLDER)
+    ds = Dataset.from_dict({"image": [f"folder/{r}" for r in rels]}).cast_column("image", Image())
+    ds.to_parquet(out.name)
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--out", type=Path, default=OUT)
@@ -132,6 +164,8 @@ def main() -> None:
     make_tar(args.out / "folder.tar")
     if not args.no_parquet:
         make_parquet(args.out / "folder.parquet")
+        make_bad_parquet(args.out / "bad.parquet")
+        make_parquet_paths(FOLDER.parent / "paths.parquet")
     for p in sorted(args.out.iterdir()):
         print(f"{p.stat().st_size:>9} {p.relative_to(ROOT)}")
     print(f"{len(images_in_order(FOLDER))} images in each")

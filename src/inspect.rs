@@ -91,6 +91,15 @@ pub fn inspect_images(
                 .or_default() += 1;
         }
         report.classes = counts.into_iter().collect();
+    } else if let Some(label) = list.metadata.columns.iter().position(|c| c == "label") {
+        // An image table's label column, counted as class folders are.
+        let mut counts = std::collections::BTreeMap::<String, usize>::new();
+        for row in &list.metadata.rows {
+            if let Some(crate::meta::Value::Text(class)) = row.get(label) {
+                *counts.entry(class.clone()).or_default() += 1;
+            }
+        }
+        report.classes = counts.into_iter().collect();
     }
     Ok(report)
 }

@@ -3,13 +3,16 @@
 //! path without extension, with `/`) and, in the ImageFolder layout, its class.
 
 mod archive;
+mod table;
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use crate::decode::{DecodeError, Problem};
 use crate::error::{Error, Location, Result};
+use crate::meta::Metadata;
 use archive::ArchiveKind;
+pub use table::TableColumns;
 
 /// The extensions of files taken from a folder (case-insensitive). The decoder
 /// is still chosen by the content.
@@ -50,6 +53,19 @@ pub enum Entry {
         /// How long they are.
         size: u64,
     },
+    /// Row `row` of row group `group` of a Parquet table of encoded images.
+    Row {
+        /// The table, opened.
+        table: Shared<table::ImageTable>,
+        /// The row group.
+        group: usize,
+        /// The row in the group.
+        row: usize,
+        /// The row in the table.
+        number: u64,
+        /// The file the row's path names beside the table, read when its bytes are null.
+        file: Option<PathBuf>,
+    },
 }
 
 /// An opened archive, shared by its entries; two are equal when they are the
@@ -82,6 +98,9 @@ impl ImageFile {
     pub fn place(&self) -> PathBuf {
         match self.entry {
             Entry::File => self.path.clone(),
+            Entry::Row { number, .. } => {
+                PathBuf::from(format!("{}, row {number}", self.path.display()))
+            }
             _ => archive::entry_place(&self.path, &self.relative),
         }
     }
@@ -91,19 +110,25 @@ impl ImageFile {
         self.relative.rsplit('/').next().unwrap_or(&self.relative)
     }
 
-    /// Its class folder, the first part of its relative path, when it has one.
+    /// Its class folder, the first part of its relative path, when it has one
+    /// (a table's rows have their labels in columns instead).
     pub fn class(&self) -> Option<&str> {
+        if matches!(self.entry, Entry::Row { .. }) {
+            return None;
+        }
         self.relative.split_once('/').map(|(class, _)| class)
     }
 }
 
 /// Every image file of a run, in order, and how many other files were passed over.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct FileList {
     /// The images, in conversion order.
     pub files: Vec<ImageFile>,
     /// Files in the folders without an image extension.
     pub ignored: u64,
+    /// The label columns of an image table, a row per image (empty otherwise).
+    pub metadata: Metadata,
 }
 
 impl FileList {
@@ -131,7 +156,11 @@ pub fn has_image_extension(path: &Path) -> bool {
 /// folder, a zip or tar archive (read as the folder it unpacks to), or a file
 /// with an image extension or image content.
 pub fn is_image_input(path: &Path) -> bool {
-    if path.is_dir() || has_image_extension(path) || ArchiveKind::of(path).is_some() {
+    if path.is_dir()
+        || has_image_extension(path)
+        || ArchiveKind::of(path).is_some()
+        || table::is_image_table(path)
+    {
         return true;
     }
     let mut head = [0u8; 16];
@@ -166,6 +195,13 @@ pub fn read_bytes(file: &ImageFile) -> std::result::Result<Vec<u8>, DecodeError>
             .map_err(|e| DecodeError::new(Problem::Unreadable, format!("cannot be read: {e}"))),
         Entry::Zip { archive, index } => archive::read_zip(&archive.0, *index),
         Entry::Tar { file, offset, size } => archive::read_tar(&file.0, *offset, *size),
+        Entry::Row {
+            table,
+            group,
+            row,
+            file,
+            ..
+        } => table::read_row(&table.0, *group, *row, file.as_deref()),
     }
 }
 
@@ -272,7 +308,32 @@ pub fn list_images(
     files: Option<&Path>,
     root: Option<&Path>,
 ) -> Result<FileList> {
+    list_images_with(inputs, files, root, TableColumns::default())
+}
+
+/// [`list_images`], where a Parquet table of encoded images (the only input)
+/// has its image and id columns named by `columns` (else found as documented
+/// in [`table`]).
+pub fn list_images_with(
+    inputs: &[PathBuf],
+    files: Option<&Path>,
+    root: Option<&Path>,
+    columns: TableColumns,
+) -> Result<FileList> {
     let mut list = FileList::default();
+    if let Some(table) = inputs.iter().find(|p| table::is_image_table(p)) {
+        if inputs.len() > 1 || files.is_some() {
+            return Err(Error::Usage {
+                message: format!(
+                    "{} is a table of images, converted on its own with its label columns; \
+                     convert the other inputs in another run",
+                    table.display()
+                ),
+            });
+        }
+        table::list_table(table, columns, &mut list)?;
+        return Ok(list);
+    }
     for input in inputs {
         let meta = std::fs::metadata(input).map_err(|cause| Error::OpenInput {
             path: input.clone(),

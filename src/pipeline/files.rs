@@ -16,7 +16,7 @@ use super::{
 };
 use crate::decode::DecodeError;
 use crate::error::{Error, Location, Result};
-use crate::files::{is_image_input, list_images, FileList, ImageFile};
+use crate::files::{is_image_input, list_images_with, FileList, ImageFile, TableColumns};
 use crate::image::png::encode_png_photo;
 use crate::meta::labels::Labels;
 use crate::meta::{Metadata, Value};
@@ -120,7 +120,8 @@ fn check_ids(list: &FileList, format: OutputFormat) -> Result<()> {
 /// folders (ImageFolder layout), then the `--labels` CSV's columns, joined on
 /// the relative path, the file name or the id, whichever column matches.
 fn gather_labels(options: &ConvertOptions, list: &FileList) -> Result<Metadata> {
-    let mut metadata = Metadata::default();
+    // An image table's label columns, else the class folders.
+    let mut metadata = list.metadata.clone();
     if let Some(classes) = list.classes() {
         metadata.columns = vec!["label".into(), "label_index".into()];
         metadata.rows = list
@@ -259,10 +260,14 @@ pub(super) fn convert_files(
     cancel: &AtomicBool,
     started: Instant,
 ) -> Result<Summary> {
-    let list = list_images(
+    let list = list_images_with(
         &options.inputs,
         options.files.as_deref(),
         options.files_root.as_deref(),
+        TableColumns {
+            image: options.image_column.as_deref(),
+            id: options.id_column.as_deref(),
+        },
     )?;
     let format = options.output_format();
     check_ids(&list, format)?;
@@ -419,7 +424,11 @@ pub(crate) struct ImageSet {
 impl ImageSet {
     /// Lists the image files of `inputs` and checks their ids.
     pub fn open(inputs: &[PathBuf], options: &super::TransformOptions) -> Result<Self> {
-        let list = list_images(inputs, None, None)?;
+        let columns = TableColumns {
+            image: None,
+            id: options.id_column.as_deref(),
+        };
+        let list = list_images_with(inputs, None, None, columns)?;
         check_ids(&list, OutputFormat::Npy)?;
         let o = options;
         Ok(ImageSet {

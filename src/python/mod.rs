@@ -293,6 +293,7 @@ fn convert<'py>(
         fill: pil_fill(fill)?,
         lmdb_raw,
         draft,
+        image_column: None,
     };
     let summary = interruptible(py, |cancel| {
         use cli_app::progress::{ProgressMode, Reporter, DEFAULT_LINE_INTERVAL};
