@@ -309,3 +309,95 @@ fn a_bad_entry_stops_the_run_naming_it_or_is_left_out() {
         "{csv}"
     );
 }
+
+#[test]
+fn a_hugging_face_parquet_table_equals_the_folder() {
+    let golden = images().join("golden");
+    let ids = lines(&golden.join("ids.txt"));
+    let table = containers().join("folder.parquet");
+    // `datasets`' image struct with the bytes embedded, in row groups of 16.
+    assert_equals_golden(
+        &table,
+        &["--size", "64x64", "--color", "rgb"],
+        &golden.join("pil_RGB_64x64_bicubic.npy"),
+        &ids,
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("x.npy");
+    pixelprep_ok(convert_args(&[&table], &out, &["-q", "--size", "8"]));
+    assert_eq!(metadata_rows(&out), folder_rows(), "the label columns");
+    // inspect reports what it reports for the folder (a table has no other files).
+    let folder = pixelprep_ok(["inspect".as_ref(), images().join("folder").as_os_str()]);
+    let report = pixelprep_ok(["inspect".as_ref(), table.as_os_str()]);
+    let body = |r: &str| r.lines().skip(1).collect::<Vec<_>>().join("\n");
+    assert_eq!(
+        body(&report),
+        body(&folder).replace(" (4 other files ignored)", "")
+    );
+
+    // What `datasets`' to_parquet writes for images given by path: null bytes,
+    // the files read from beside the table; the ids are the paths.
+    let with_folder: Vec<String> = ids.iter().map(|id| format!("folder/{id}")).collect();
+    assert_equals_golden(
+        &images().join("paths.parquet"),
+        &["--size", "64x64", "--color", "rgb"],
+        &golden.join("pil_RGB_64x64_bicubic.npy"),
+        &with_folder,
+    );
+    // Without the files beside it, the first row is named.
+    let alone = dir.path().join("paths.parquet");
+    std::fs::copy(images().join("paths.parquet"), &alone).unwrap();
+    let result = pixelprep(convert_args(&[&alone], &dir.path().join("y.npy"), &["-q"]));
+    let message = stderr(&result);
+    assert_eq!(result.status.code(), Some(1), "{message}");
+    assert!(
+        message.contains(&format!("{}, row 0", alone.display()))
+            && message.contains("folder/Rocket/alpha.webp"),
+        "{message}"
+    );
+}
+
+#[test]
+fn a_binary_column_table_names_its_bad_rows() {
+    let table = containers().join("bad.parquet");
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("x.npy");
+    let result = pixelprep(convert_args(&[&table], &out, &["-q", "--size", "4"]));
+    let message = stderr(&result);
+    assert_eq!(result.status.code(), Some(1), "{message}");
+    assert!(
+        message.contains(&format!("{}, row 1 (image_id \"cut\")", table.display())),
+        "{message}"
+    );
+    let json = pixelprep_ok(convert_args(
+        &[&table],
+        &out,
+        &["-q", "--size", "4", "--skip-bad", "--json"],
+    ));
+    let json: serde_json::Value = serde_json::from_str(&json).unwrap();
+    let bad: Vec<(&str, &str)> = json["bad"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|b| {
+            (
+                b["image_id"].as_str().unwrap(),
+                b["problem"].as_str().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(bad, [("cut", "truncated"), ("none", "not an image")]);
+    // The id column gives the ids, the other columns are labels.
+    assert_eq!(metadata_rows(&out), [["good", "0.5"]]);
+    // --image-column must name a column of image bytes.
+    let result = pixelprep(convert_args(
+        &[&table],
+        &dir.path().join("z.npy"),
+        &["-q", "--image-column", "score"],
+    ));
+    let message = stderr(&result);
+    assert!(
+        message.contains("column \"score\": is not a column of image bytes"),
+        "{message}"
+    );
+}
