@@ -28,6 +28,13 @@ impl ArchiveKind {
     /// The kind of archive `path` is, by its first bytes, else by its name
     /// (so that a damaged `train.zip` is reported as a damaged zip).
     pub(crate) fn of(path: &Path) -> Option<ArchiveKind> {
+        let name = path.file_name()?.to_str()?.to_ascii_lowercase();
+        // A zipped table named as the table is left to the table reader, which
+        // says to unzip it.
+        let table = [".parquet", ".pq", ".feather", ".arrow", ".ipc"];
+        if table.iter().any(|t| name.ends_with(t)) {
+            return None;
+        }
         let mut head = [0u8; 512];
         let n = File::open(path)
             .and_then(|mut f| read_up_to(&mut f, &mut head))
@@ -39,7 +46,6 @@ impl ArchiveKind {
         if head.len() >= 262 && &head[257..262] == b"ustar" {
             return Some(ArchiveKind::Tar);
         }
-        let name = path.file_name()?.to_str()?.to_ascii_lowercase();
         if name.ends_with(".zip") {
             Some(ArchiveKind::Zip)
         } else if name.ends_with(".tar") {

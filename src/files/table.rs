@@ -10,7 +10,7 @@
 //! row groups' bytes are held at once (the one being converted and the next).
 
 use std::collections::VecDeque;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 
 use bytes::Bytes;
@@ -92,8 +92,32 @@ fn image_columns(metadata: &ParquetMetaData) -> Vec<ImageColumn> {
 }
 
 /// True when `path` is a Parquet table of encoded images rather than of pixels:
-/// it has an image column and fewer than 64 integer columns.
+/// it has an image column and fewer than 64 integer columns. The answer is
+/// kept per file (path, size, time): a run asks several times, and parsing a
+/// pixel table's 32k-column footer costs tens of milliseconds.
 pub(crate) fn is_image_table(path: &Path) -> bool {
+    type Seen = std::collections::HashMap<PathBuf, (u64, Option<std::time::SystemTime>, bool)>;
+    static SEEN: Mutex<Option<Seen>> = Mutex::new(None);
+    let Ok(meta) = std::fs::metadata(path) else {
+        return false;
+    };
+    if !meta.is_file() {
+        return false;
+    }
+    let stamp = (meta.len(), meta.modified().ok());
+    let mut seen = SEEN.lock().unwrap_or_else(|e| e.into_inner());
+    let seen = seen.get_or_insert_with(Default::default);
+    if let Some(&(len, time, answer)) = seen.get(path) {
+        if (len, time) == stamp {
+            return answer;
+        }
+    }
+    let answer = looks_like_image_table(path);
+    seen.insert(path.to_path_buf(), (stamp.0, stamp.1, answer));
+    answer
+}
+
+fn looks_like_image_table(path: &Path) -> bool {
     let mut head = [0u8; 4];
     let parquet = std::fs::File::open(path)
         .and_then(|mut f| std::io::Read::read_exact(&mut f, &mut head))
