@@ -20,6 +20,7 @@ Examples:
   pixelprep convert train_image_data_*.parquet -o shards/train-%06d.tar --labels train.csv
   pixelprep convert train_image_data_0.parquet -o train.npy
   pixelprep convert train_image_data_*.parquet -o train.lmdb --labels train.csv
+  pixelprep convert train.zip -o shards/p-%06d.tar --skip-bad
 
 Exit codes: 0 ok, 1 bad input or failure, 2 usage error, 130 interrupted.";
 
