@@ -20,6 +20,8 @@ writes tests/fixtures/images/containers/:
 
     bad.parquet     a plain binary column `img` (not the struct) and an `image_id`
                     column: a good PNG, a truncated one, a null with no path
+    absolute.parquet  the struct with null bytes and an absolute path outside the
+                    table's folder, as to_parquet writes for images given by absolute path
 
 and tests/fixtures/images/paths.parquet: what `datasets` itself writes with
 `to_parquet` for images given by path (`{"bytes": None, "path": "folder/cat/0001.jpg"}`
@@ -145,6 +147,16 @@ def make_bad_parquet(out: Path) -> None:
     pq.write_table(table, out, compression="snappy")
 
 
+def make_absolute_parquet(out: Path) -> None:
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    # datasets itself would stat the file, which is elsewhere on the machine that wrote it.
+    image = pa.struct([("bytes", pa.binary()), ("path", pa.string())])
+    rows = [{"bytes": None, "path": "/nowhere/cat/0001.jpg"}]
+    pq.write_table(pa.table({"image": pa.array(rows, type=image)}), out)
+
+
 def make_parquet_paths(out: Path) -> None:
     from datasets import Dataset, Image
 
@@ -165,6 +177,7 @@ def main() -> None:
     if not args.no_parquet:
         make_parquet(args.out / "folder.parquet")
         make_bad_parquet(args.out / "bad.parquet")
+        make_absolute_parquet(args.out / "absolute.parquet")
         make_parquet_paths(FOLDER.parent / "paths.parquet")
     for p in sorted(args.out.iterdir()):
         print(f"{p.stat().st_size:>9} {p.relative_to(ROOT)}")

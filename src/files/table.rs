@@ -263,6 +263,20 @@ pub(crate) fn read_row(
     }
 }
 
+/// A row's path as a path relative to the table's folder: as it is when
+/// relative, the part under the folder when absolute inside it, else `None`.
+fn inside_folder(written: &str, folder: &Path) -> Option<String> {
+    if !Path::new(written).is_absolute() {
+        return Some(written.to_string());
+    }
+    let inside = Path::new(written).strip_prefix(folder).ok()?;
+    let parts: Option<Vec<&str>> = inside
+        .components()
+        .map(|c| c.as_os_str().to_str())
+        .collect();
+    parts.map(|p| p.join("/")).filter(|p| !p.is_empty())
+}
+
 /// Which columns of a table of encoded images are read.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct TableColumns<'a> {
@@ -331,6 +345,7 @@ pub(crate) fn list_table(path: &Path, columns: TableColumns, list: &mut FileList
     }));
     let t = &table.0;
     let folder = path.parent().unwrap_or(Path::new(""));
+    let absolute_folder = std::path::absolute(folder).unwrap_or_else(|_| folder.to_path_buf());
     list.metadata.columns = fields
         .iter()
         .map(|&f| schema.root_schema().get_fields()[f].name().to_string())
@@ -366,6 +381,20 @@ pub(crate) fn list_table(path: &Path, columns: TableColumns, list: &mut FileList
         for row in 0..rows {
             let number = first_row + row as u64;
             let named = paths.get(row).cloned().flatten().filter(|p| !p.is_empty());
+            let named = named
+                .map(|p| inside_folder(&p, &absolute_folder).ok_or(p))
+                .transpose()
+                .map_err(|p| Error::BadImageId {
+                    at: Location::file(path)
+                        .with_row(number)
+                        .with_column(&t.column.name),
+                    message: format!(
+                        "the image path {p:?} is absolute and outside the table's folder, so it \
+                         cannot give the image's id (what datasets' to_parquet writes for images \
+                         given by absolute path); write the table with the image bytes embedded \
+                         and relative paths (push_to_hub does), or paths relative to the table"
+                    ),
+                })?;
             let id = match (&named, ids.get(row).cloned().flatten()) {
                 (Some(p), _) => without_extension(p).to_string(),
                 (None, Some(id)) => id,
@@ -400,6 +429,21 @@ pub(crate) fn list_table(path: &Path, columns: TableColumns, list: &mut FileList
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn absolute_paths_inside_the_folder_become_relative() {
+        let folder = Path::new("/data/set");
+        assert_eq!(
+            inside_folder("cat/1.jpg", folder).as_deref(),
+            Some("cat/1.jpg")
+        );
+        assert_eq!(
+            inside_folder("/data/set/cat/1.jpg", folder).as_deref(),
+            Some("cat/1.jpg")
+        );
+        assert_eq!(inside_folder("/data/other/1.jpg", folder), None);
+        assert_eq!(inside_folder("/data/set", folder), None);
+    }
 
     #[test]
     fn damaged_tables_are_errors_never_panics() {

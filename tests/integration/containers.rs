@@ -401,3 +401,19 @@ fn a_binary_column_table_names_its_bad_rows() {
         "{message}"
     );
 }
+
+#[test]
+fn an_absolute_path_outside_the_table_is_refused_naming_the_row() {
+    let table = containers().join("absolute.parquet");
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("x.npy");
+    let result = pixelprep(convert_args(&[&table], &out, &["-q", "--size", "4"]));
+    let message = stderr(&result);
+    assert_eq!(result.status.code(), Some(1), "{message}");
+    assert!(
+        message.contains(&format!("{}, row 0", table.display()))
+            && message.contains("\"/nowhere/cat/0001.jpg\" is absolute and outside"),
+        "{message}"
+    );
+    assert!(!out.exists());
+}
