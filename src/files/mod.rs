@@ -27,7 +27,8 @@ pub struct ImageFile {
     pub relative: String,
     /// Its id: `relative` without the extension.
     pub id: String,
-    /// Where its bytes are: the file at `path`, or an entry of the archive at `path`.
+    /// Where its bytes are: the file at `path`, an entry of the archive at
+    /// `path`, or a row of the table at `path`.
     pub entry: Entry,
 }
 
@@ -153,8 +154,8 @@ pub fn has_image_extension(path: &Path) -> bool {
 }
 
 /// True when `path` is an input of image files rather than a pixel table: a
-/// folder, a zip or tar archive (read as the folder it unpacks to), or a file
-/// with an image extension or image content.
+/// folder, a zip or tar archive (read as the folder it unpacks to), a Parquet
+/// table of encoded images, or a file with an image extension or image content.
 pub fn is_image_input(path: &Path) -> bool {
     if path.is_dir()
         || has_image_extension(path)
