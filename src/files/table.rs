@@ -6,8 +6,9 @@
 //! other columns are carried as labels.
 //!
 //! The listing reads the paths, the ids and the labels; the image bytes are
-//! read a row group at a time when the workers ask for them, and at most two
-//! row groups' bytes are held at once (the one being converted and the next).
+//! read a row group at a time when the workers ask for them; two row groups'
+//! bytes are held, or when groups are small as many as hold three batches of
+//! rows (see [`ROWS_HELD`]).
 
 use std::collections::VecDeque;
 use std::path::{Path, PathBuf};
@@ -150,8 +151,26 @@ pub(crate) struct ImageTable {
 /// The image bytes of a row group, a value per row (`None` for a null).
 type GroupBytes = Arc<Vec<Option<ByteArray>>>;
 
-/// Row groups whose bytes are held at once.
-const GROUPS_HELD: usize = 2;
+/// The rows whose bytes are held: those of the newest row groups read, at least
+/// two groups and at least this many rows. The workers convert a batch of 256
+/// rows at once, and a batch spans up to 256 + 2 x 255 rows of whole groups when
+/// groups are small: held together, no worker evicts a group another still
+/// reads (which would decode it again for each of its rows).
+const ROWS_HELD: usize = 3 * 256;
+
+/// Drops the oldest groups of `held` while the rest keep two groups and
+/// [`ROWS_HELD`] rows.
+fn evict(held: &mut VecDeque<(usize, GroupBytes)>) {
+    let mut rows: usize = held.iter().map(|(_, v)| v.len()).sum();
+    while held.len() > 2 {
+        let oldest = held.front().map_or(0, |(_, v)| v.len());
+        if rows - oldest < ROWS_HELD {
+            break;
+        }
+        rows -= oldest;
+        held.pop_front();
+    }
+}
 
 impl ImageTable {
     /// The values of byte-array leaf `leaf` in `group`, `None` for a null.
@@ -219,10 +238,8 @@ impl ImageTable {
                             ),
                             )
                         })?);
-                    if held.len() == GROUPS_HELD {
-                        held.pop_front();
-                    }
                     held.push_back((group, values.clone()));
+                    evict(&mut held);
                     values
                 }
             }
@@ -429,6 +446,22 @@ pub(crate) fn list_table(path: &Path, columns: TableColumns, list: &mut FileList
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_groups_a_batch_spans_are_held_together() {
+        let group = |g: usize, rows: usize| (g, Arc::new(vec![None; rows]));
+        // Big groups: two held.
+        let mut held: VecDeque<_> = (0..3).map(|g| group(g, 1000)).collect();
+        evict(&mut held);
+        assert_eq!(held.iter().map(|h| h.0).collect::<Vec<_>>(), [1, 2]);
+        // Groups of 100: the newest 8 (800 rows; 7 would be 700 < 768).
+        let mut held: VecDeque<_> = (0..12).map(|g| group(g, 100)).collect();
+        evict(&mut held);
+        assert_eq!(
+            held.iter().map(|h| h.0).collect::<Vec<_>>(),
+            (4..12).collect::<Vec<_>>()
+        );
+    }
 
     #[test]
     fn absolute_paths_inside_the_folder_become_relative() {
