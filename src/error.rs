@@ -77,6 +77,17 @@ pub enum Error {
         cause: std::io::Error,
     },
 
+    /// A zip or tar archive given as input cannot be listed: damaged or truncated.
+    #[error("{}: not a readable {kind} archive: {why}; if it is a partial download, download it again", path.display())]
+    CorruptArchive {
+        /// The archive.
+        path: PathBuf,
+        /// `zip` or `tar`.
+        kind: String,
+        /// What is wrong.
+        why: String,
+    },
+
     /// An input is a folder.
     #[error("{}: is a directory, not a Parquet file; pass the .parquet files inside it", path.display())]
     InputIsDirectory {

@@ -55,8 +55,8 @@ pub fn inspect_images(
         list.files
             .par_iter()
             .map(|f| {
-                std::fs::read(&f.path)
-                    .map_err(|e| format!("cannot be read: {e}"))
+                crate::files::read_bytes(f)
+                    .map_err(|e| e.to_string())
                     .and_then(|bytes| crate::decode::header(&bytes).map_err(|e| e.to_string()))
             })
             .collect()
@@ -80,7 +80,7 @@ pub fn inspect_images(
                 widen(&mut report.widths, h.width);
                 widen(&mut report.heights, h.height);
             }
-            Err(why) => report.unreadable.push((file.path.clone(), why)),
+            Err(why) => report.unreadable.push((file.place(), why)),
         }
     }
     if list.classes().is_some() {
@@ -89,6 +89,15 @@ pub fn inspect_images(
             *counts
                 .entry(f.class().unwrap_or_default().to_string())
                 .or_default() += 1;
+        }
+        report.classes = counts.into_iter().collect();
+    } else if let Some(label) = list.metadata.columns.iter().position(|c| c == "label") {
+        // An image table's label column, counted as class folders are.
+        let mut counts = std::collections::BTreeMap::<String, usize>::new();
+        for row in &list.metadata.rows {
+            if let Some(crate::meta::Value::Text(class)) = row.get(label) {
+                *counts.entry(class.clone()).or_default() += 1;
+            }
         }
         report.classes = counts.into_iter().collect();
     }

@@ -2,9 +2,17 @@
 //! of paths, turned into one ordered list with an id per image (its relative
 //! path without extension, with `/`) and, in the ImageFolder layout, its class.
 
-use std::path::{Path, PathBuf};
+mod archive;
+mod table;
 
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use crate::decode::{DecodeError, Problem};
 use crate::error::{Error, Location, Result};
+use crate::meta::Metadata;
+use archive::ArchiveKind;
+pub use table::TableColumns;
 
 /// The extensions of files taken from a folder (case-insensitive). The decoder
 /// is still chosen by the content.
@@ -19,27 +27,109 @@ pub struct ImageFile {
     pub relative: String,
     /// Its id: `relative` without the extension.
     pub id: String,
+    /// Where its bytes are: the file at `path`, an entry of the archive at
+    /// `path`, or a row of the table at `path`.
+    pub entry: Entry,
+}
+
+/// Where the bytes of an image are.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub enum Entry {
+    /// The file itself.
+    #[default]
+    File,
+    /// Entry `index` of a zip archive (its central directory parsed once).
+    Zip {
+        /// The archive, opened.
+        archive: Shared<archive::Zip>,
+        /// The entry's number in the central directory.
+        index: usize,
+    },
+    /// `size` bytes at `offset` of a plain tar archive.
+    Tar {
+        /// The archive, opened.
+        file: Shared<std::fs::File>,
+        /// Where the entry's data start.
+        offset: u64,
+        /// How long they are.
+        size: u64,
+    },
+    /// Row `row` of row group `group` of a Parquet table of encoded images.
+    Row {
+        /// The table, opened.
+        table: Shared<table::ImageTable>,
+        /// The row group.
+        group: usize,
+        /// The row in the group.
+        row: usize,
+        /// The row in the table.
+        number: u64,
+        /// The file the row's path names beside the table, read when its bytes are null.
+        file: Option<PathBuf>,
+    },
+}
+
+/// An opened archive, shared by its entries; two are equal when they are the
+/// same opening.
+pub struct Shared<T>(Arc<T>);
+
+impl<T> Clone for Shared<T> {
+    fn clone(&self) -> Self {
+        Shared(Arc::clone(&self.0))
+    }
+}
+
+impl<T> PartialEq for Shared<T> {
+    fn eq(&self, other: &Self) -> bool {
+        Arc::ptr_eq(&self.0, &other.0)
+    }
+}
+
+impl<T> Eq for Shared<T> {}
+
+impl<T> std::fmt::Debug for Shared<T> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Shared(..)")
+    }
 }
 
 impl ImageFile {
+    /// How the image is named in messages and in the bad-files CSV: its path,
+    /// or for an archive entry `train.zip: cat/0001.jpg`.
+    pub fn place(&self) -> PathBuf {
+        match self.entry {
+            Entry::File => self.path.clone(),
+            Entry::Row { number, .. } => {
+                PathBuf::from(format!("{}, row {number}", self.path.display()))
+            }
+            _ => archive::entry_place(&self.path, &self.relative),
+        }
+    }
+
     /// The file's name (`0001.jpg`).
     pub fn name(&self) -> &str {
         self.relative.rsplit('/').next().unwrap_or(&self.relative)
     }
 
-    /// Its class folder, the first part of its relative path, when it has one.
+    /// Its class folder, the first part of its relative path, when it has one
+    /// (a table's rows have their labels in columns instead).
     pub fn class(&self) -> Option<&str> {
+        if matches!(self.entry, Entry::Row { .. }) {
+            return None;
+        }
         self.relative.split_once('/').map(|(class, _)| class)
     }
 }
 
 /// Every image file of a run, in order, and how many other files were passed over.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct FileList {
     /// The images, in conversion order.
     pub files: Vec<ImageFile>,
     /// Files in the folders without an image extension.
     pub ignored: u64,
+    /// The label columns of an image table, a row per image (empty otherwise).
+    pub metadata: Metadata,
 }
 
 impl FileList {
@@ -64,9 +154,14 @@ pub fn has_image_extension(path: &Path) -> bool {
 }
 
 /// True when `path` is an input of image files rather than a pixel table: a
-/// folder, or a file with an image extension or image content.
+/// folder, a zip or tar archive (read as the folder it unpacks to), a Parquet
+/// table of encoded images, or a file with an image extension or image content.
 pub fn is_image_input(path: &Path) -> bool {
-    if path.is_dir() || has_image_extension(path) {
+    if path.is_dir()
+        || has_image_extension(path)
+        || ArchiveKind::of(path).is_some()
+        || table::is_image_table(path)
+    {
         return true;
     }
     let mut head = [0u8; 16];
@@ -85,7 +180,30 @@ fn without_extension(relative: &str) -> &str {
 
 fn image_file(path: PathBuf, relative: String) -> ImageFile {
     let id = without_extension(&relative).to_string();
-    ImageFile { path, relative, id }
+    ImageFile {
+        path,
+        relative,
+        id,
+        entry: Entry::File,
+    }
+}
+
+/// The bytes of an image: the file read, or the archive entry read from the
+/// archive.
+pub fn read_bytes(file: &ImageFile) -> std::result::Result<Vec<u8>, DecodeError> {
+    match &file.entry {
+        Entry::File => std::fs::read(&file.path)
+            .map_err(|e| DecodeError::new(Problem::Unreadable, format!("cannot be read: {e}"))),
+        Entry::Zip { archive, index } => archive::read_zip(&archive.0, *index),
+        Entry::Tar { file, offset, size } => archive::read_tar(&file.0, *offset, *size),
+        Entry::Row {
+            table,
+            group,
+            row,
+            file,
+            ..
+        } => table::read_row(&table.0, *group, *row, file.as_deref()),
+    }
 }
 
 fn hidden(name: &std::ffi::OsStr) -> bool {
@@ -181,8 +299,9 @@ fn read_list(list_path: &Path, root: Option<&Path>, list: &mut FileList) -> Resu
     Ok(())
 }
 
-/// Lists the images of `inputs` (folders and single files, in the order given,
-/// each folder sorted by relative path as Python's `sorted()` sorts them), then
+/// Lists the images of `inputs` (folders, zip and tar archives and single
+/// files, in the order given, each folder sorted by relative path as Python's
+/// `sorted()` sorts them, each archive in its own order), then
 /// those of the list file `files`, whose paths are relative to `root` (the
 /// list's folder when `None`).
 pub fn list_images(
@@ -190,7 +309,32 @@ pub fn list_images(
     files: Option<&Path>,
     root: Option<&Path>,
 ) -> Result<FileList> {
+    list_images_with(inputs, files, root, TableColumns::default())
+}
+
+/// [`list_images`], where a Parquet table of encoded images (the only input)
+/// has its image and id columns named by `columns` (else found as documented
+/// in [`table`]).
+pub fn list_images_with(
+    inputs: &[PathBuf],
+    files: Option<&Path>,
+    root: Option<&Path>,
+    columns: TableColumns,
+) -> Result<FileList> {
     let mut list = FileList::default();
+    if let Some(table) = inputs.iter().find(|p| table::is_image_table(p)) {
+        if inputs.len() > 1 || files.is_some() {
+            return Err(Error::Usage {
+                message: format!(
+                    "{} is a table of images, converted on its own with its label columns; \
+                     convert the other inputs in another run",
+                    table.display()
+                ),
+            });
+        }
+        table::list_table(table, columns, &mut list)?;
+        return Ok(list);
+    }
     for input in inputs {
         let meta = std::fs::metadata(input).map_err(|cause| Error::OpenInput {
             path: input.clone(),
@@ -203,6 +347,8 @@ pub fn list_images(
             found.files.sort_by(|a, b| a.relative.cmp(&b.relative));
             list.files.extend(found.files);
             list.ignored += found.ignored;
+        } else if let Some(kind) = ArchiveKind::of(input).filter(|_| !has_image_extension(input)) {
+            archive::list_archive(input, kind, &mut list)?;
         } else {
             let name =
                 input

@@ -16,7 +16,7 @@ use super::{
 };
 use crate::decode::DecodeError;
 use crate::error::{Error, Location, Result};
-use crate::files::{is_image_input, list_images, FileList, ImageFile};
+use crate::files::{is_image_input, list_images_with, FileList, ImageFile, TableColumns};
 use crate::image::png::encode_png_photo;
 use crate::image::resize::opencv::CvInterp;
 use crate::image::resize::pillow::PilFilter;
@@ -124,9 +124,9 @@ fn recipe(o: &ConvertOptions) -> Result<FileRecipe> {
 
 /// Refuses ids that cannot name an output file, and ids given twice.
 fn check_ids(list: &FileList, format: OutputFormat) -> Result<()> {
-    let mut seen: HashMap<&str, &Path> = HashMap::with_capacity(list.files.len());
+    let mut seen: HashMap<&str, &ImageFile> = HashMap::with_capacity(list.files.len());
     for file in &list.files {
-        let at = || Location::file(&file.path).with_image_id(file.id.clone());
+        let at = || Location::file(file.place()).with_image_id(file.id.clone());
         let problem = path_id_problem(&file.id).or_else(|| {
             format
                 .id_problem(&file.id)
@@ -135,10 +135,10 @@ fn check_ids(list: &FileList, format: OutputFormat) -> Result<()> {
         if let Some(message) = problem {
             return Err(Error::BadImageId { at: at(), message });
         }
-        if let Some(first) = seen.insert(&file.id, &file.path) {
+        if let Some(first) = seen.insert(&file.id, file) {
             return Err(Error::DuplicateImageId {
                 id: file.id.clone(),
-                first: Box::new(Location::file(first).with_image_id(file.id.clone())),
+                first: Box::new(Location::file(first.place()).with_image_id(file.id.clone())),
                 second: Box::new(at()),
             });
         }
@@ -150,7 +150,8 @@ fn check_ids(list: &FileList, format: OutputFormat) -> Result<()> {
 /// folders (ImageFolder layout), then the `--labels` CSV's columns, joined on
 /// the relative path, the file name or the id, whichever column matches.
 fn gather_labels(options: &ConvertOptions, list: &FileList) -> Result<Metadata> {
-    let mut metadata = Metadata::default();
+    // An image table's label columns, else the class folders.
+    let mut metadata = list.metadata.clone();
     if let Some(classes) = list.classes() {
         metadata.columns = vec!["label".into(), "label_index".into()];
         metadata.rows = list
@@ -202,7 +203,7 @@ fn gather_labels(options: &ConvertOptions, list: &FileList) -> Result<Metadata> 
             ),
         });
     }
-    let place = |i: usize| list.files[i].path.display().to_string();
+    let place = |i: usize| list.files[i].place().display().to_string();
     let joined = labels.join(keys.iter().map(String::as_str), place)?;
     if metadata.rows.is_empty() {
         metadata.rows = joined;
@@ -277,12 +278,7 @@ fn make_image(
     recipe: &FileRecipe,
     max_pixels: u64,
 ) -> std::result::Result<Vec<u8>, DecodeError> {
-    let bytes = std::fs::read(&file.path).map_err(|e| {
-        DecodeError::new(
-            crate::decode::Problem::Unreadable,
-            format!("cannot be read: {e}"),
-        )
-    })?;
+    let bytes = crate::files::read_bytes(file)?;
     recipe.make_from_bytes(&bytes, max_pixels)
 }
 
@@ -416,7 +412,7 @@ fn resume_point(
         let shard = &per_shard.last().expect("an image after it").0;
         match make_image(file, recipe, options.max_pixels) {
             Err(e) if options.skip_bad => counts.bad.push(BadFile {
-                path: file.path.clone(),
+                path: file.place(),
                 id: file.id.clone(),
                 problem: e.problem.name().to_string(),
                 reason: e.detail.clone(),
@@ -443,26 +439,37 @@ pub(super) fn convert_files(
     cancel: &AtomicBool,
     started: Instant,
 ) -> Result<Summary> {
-    let list = list_images(
+    let list = list_images_with(
         &options.inputs,
         options.files.as_deref(),
         options.files_root.as_deref(),
+        TableColumns {
+            image: options.image_column.as_deref(),
+            id: options.id_column.as_deref(),
+        },
     )?;
     let format = options.output_format();
     check_ids(&list, format)?;
     if list.files.is_empty() {
         let folder = options.inputs.iter().find(|p| p.is_dir());
+        let what = if folder.is_some() || options.inputs.is_empty() {
+            "a directory"
+        } else {
+            "an archive"
+        };
         return Err(Error::Layout {
             at: Location::file(
                 folder
+                    .or(options.inputs.first())
                     .or(options.files.as_ref())
                     .cloned()
                     .unwrap_or_default(),
             ),
-            message: "is a directory with no image files (jpg, jpeg, png, webp, bmp, gif, tif, \
-                      tiff) in it; pass a folder of images, or for pixel tables the .parquet \
-                      files inside it"
-                .into(),
+            message: format!(
+                "is {what} with no image files (jpg, jpeg, png, webp, bmp, gif, tif, tiff) in \
+                 it; pass a folder or archive of images, or for pixel tables the .parquet \
+                 files inside it"
+            ),
         });
     }
     let metadata = gather_labels(options, &list)?;
@@ -526,7 +533,7 @@ pub(super) fn convert_files(
                             Ok(image) => image,
                             Err(e) => {
                                 let bad = BadFile {
-                                    path: file.path.clone(),
+                                    path: file.place(),
                                     id: file.id.clone(),
                                     problem: e.problem.name().to_string(),
                                     reason: e.detail.clone(),
@@ -563,7 +570,7 @@ pub(super) fn convert_files(
                     if !options.skip_bad {
                         let file = &chunk[k];
                         return Err(Error::BadImage {
-                            at: Location::file(&file.path).with_image_id(file.id.clone()),
+                            at: Location::file(file.place()).with_image_id(file.id.clone()),
                             message: error.to_string(),
                         });
                     }
@@ -626,7 +633,11 @@ pub(crate) struct ImageSet {
 impl ImageSet {
     /// Lists the image files of `inputs` and checks their ids.
     pub fn open(inputs: &[PathBuf], options: &super::TransformOptions) -> Result<Self> {
-        let list = list_images(inputs, None, None)?;
+        let columns = TableColumns {
+            image: None,
+            id: options.id_column.as_deref(),
+        };
+        let list = list_images_with(inputs, None, None, columns)?;
         check_ids(&list, OutputFormat::Npy)?;
         let o = options;
         Ok(ImageSet {
@@ -678,7 +689,7 @@ impl ImageSet {
                             None
                         }
                         Err(e) => Some(Error::BadImage {
-                            at: Location::file(&file.path).with_image_id(file.id.clone()),
+                            at: Location::file(file.place()).with_image_id(file.id.clone()),
                             message: e.to_string(),
                         }),
                     }

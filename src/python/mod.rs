@@ -300,6 +300,7 @@ fn convert<'py>(
         lmdb_raw,
         draft,
         resume,
+        image_column: None,
     };
     let summary = interruptible(py, |cancel| {
         use cli_app::progress::{ProgressMode, Reporter, DEFAULT_LINE_INTERVAL};

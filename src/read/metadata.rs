@@ -59,22 +59,42 @@ pub(super) fn read_parquet_metadata(
     row_group: usize,
     first_row: u64,
 ) -> Result<Vec<Vec<Value>>> {
-    let rows = table.row_group_rows(row_group);
     let fields = parquet_metadata_fields(table);
+    read_parquet_fields(
+        &table.path,
+        &table.data,
+        &table.metadata,
+        &fields,
+        row_group,
+        first_row,
+    )
+}
+
+/// The values of the top-level `fields` of one row group of the Parquet file
+/// `data` (at `path`, for errors): a row of values per row.
+pub(crate) fn read_parquet_fields(
+    path: &std::path::Path,
+    data: &bytes::Bytes,
+    metadata: &parquet::file::metadata::ParquetMetaData,
+    fields: &[usize],
+    row_group: usize,
+    first_row: u64,
+) -> Result<Vec<Vec<Value>>> {
+    let rows = metadata.row_group(row_group).num_rows().max(0) as usize;
     if fields.is_empty() {
         return Ok(vec![Vec::new(); rows]);
     }
-    let at = || Location::file(&table.path).with_row(first_row);
+    let at = || Location::file(path).with_row(first_row);
     let corrupt = |cause| Error::from_parquet(at(), cause);
-    let schema = table.metadata.file_metadata().schema_descr();
+    let schema = metadata.file_metadata().schema_descr();
     let roots = schema.root_schema().get_fields();
     let projection = Type::group_type_builder(schema.root_schema().name())
         .with_fields(fields.iter().map(|&f| roots[f].clone()).collect())
         .build()
         .map_err(corrupt)?;
     let reader = SerializedRowGroupReader::new(
-        Arc::new(table.data.clone()),
-        table.metadata.row_group(row_group),
+        Arc::new(data.clone()),
+        metadata.row_group(row_group),
         RowGroupPageIndex::new(row_group, None),
         Arc::new(ReaderProperties::builder().build()),
     )

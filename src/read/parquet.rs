@@ -365,7 +365,11 @@ pub fn open_footer(path: &Path) -> Result<(File, ParquetMetaData)> {
 
 /// Checks that every column chunk lies inside the file. A damaged footer can hold
 /// negative offsets, on which the parquet crate panics, or ranges past the end.
-fn check_chunk_ranges(path: &Path, metadata: &ParquetMetaData, file_len: u64) -> Result<()> {
+pub(crate) fn check_chunk_ranges(
+    path: &Path,
+    metadata: &ParquetMetaData,
+    file_len: u64,
+) -> Result<()> {
     for (rg_index, rg) in metadata.row_groups().iter().enumerate() {
         for chunk in rg.columns() {
             // Named before any data is read, not as damage found while decoding.

@@ -336,10 +336,7 @@ pub(crate) type VisitMember<'a> = dyn FnMut(&Path, &str, Vec<u8>) -> Result<()> 
 /// ... as far as they go without a gap), handing `visit` each shard's number
 /// and each member's name and bytes, in order. A shard that is not a whole
 /// tar archive (cut short, or not a tar) is an error naming it.
-pub(crate) fn read_finished_shards(
-    output: &Path,
-    visit: &mut VisitMember<'_>,
-) -> Result<u64> {
+pub(crate) fn read_finished_shards(output: &Path, visit: &mut VisitMember<'_>) -> Result<u64> {
     let pattern = match ShardPattern::parse(output) {
         Ok(Some(pattern)) => pattern,
         _ => {

@@ -7,12 +7,12 @@ use std::path::{Path, PathBuf};
 
 use crate::common::{convert_args, pixelprep, pixelprep_ok, repo, stderr};
 
-fn images() -> PathBuf {
+pub(crate) fn images() -> PathBuf {
     repo().join("tests/fixtures/images")
 }
 
 /// A uint8 C-order `.npy` file: its shape and bytes.
-fn read_npy(path: &Path) -> (Vec<usize>, Vec<u8>) {
+pub(crate) fn read_npy(path: &Path) -> (Vec<usize>, Vec<u8>) {
     let bytes = std::fs::read(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
     assert_eq!(&bytes[..6], b"\x93NUMPY", "{}", path.display());
     let (header_len, start) = match bytes[6] {
@@ -37,7 +37,7 @@ fn read_npy(path: &Path) -> (Vec<usize>, Vec<u8>) {
 }
 
 /// The ids of the metadata CSV beside an array, and its other columns.
-fn metadata_rows(array: &Path) -> Vec<Vec<String>> {
+pub(crate) fn metadata_rows(array: &Path) -> Vec<Vec<String>> {
     let csv = std::fs::read_to_string(array.with_extension("metadata.csv")).unwrap();
     csv.lines()
         .skip(1)
@@ -47,7 +47,7 @@ fn metadata_rows(array: &Path) -> Vec<Vec<String>> {
 
 /// Converts `input` to an array with `extra` options and compares it, image by
 /// image, with the golden array `golden` whose ids are `ids`.
-fn assert_equals_golden(input: &Path, extra: &[&str], golden: &Path, ids: &[String]) {
+pub(crate) fn assert_equals_golden(input: &Path, extra: &[&str], golden: &Path, ids: &[String]) {
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("x.npy");
     pixelprep_ok(convert_args(&[input], &out, &[&["-q"], extra].concat()));
@@ -77,7 +77,7 @@ fn assert_equals_golden(input: &Path, extra: &[&str], golden: &Path, ids: &[Stri
     );
 }
 
-fn lines(path: &Path) -> Vec<String> {
+pub(crate) fn lines(path: &Path) -> Vec<String> {
     std::fs::read_to_string(path)
         .unwrap()
         .lines()

@@ -1,6 +1,7 @@
 //! The integration tests, in one binary so the shared helpers compile once. Each
 //! runs the real `pixelprep` binary in temporary folders.
 //!
+//! - `containers`: zip and tar archives read in place as image folders;
 //! - `cli`: what a command-line user expects (version, help, exit codes, progress);
 //! - `convert`: the sample and other layouts against the golden PNGs;
 //! - `errors`: bad input, existing outputs, failures during a run, by topic;
@@ -10,6 +11,7 @@
 mod common;
 
 mod cli;
+mod containers;
 mod convert;
 mod errors;
 mod images;

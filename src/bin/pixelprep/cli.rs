@@ -22,6 +22,7 @@ Examples:
   pixelprep convert train_image_data_*.parquet -o train.lmdb --labels train.csv
   pixelprep convert photos/ -o photos.npy --size 64
   pixelprep convert photos/ -o x.lmdb --recipe opencv --size 256 --filter cubic
+  pixelprep convert train.zip -o shards/p-%06d.tar --skip-bad
 
 Exit codes: 0 ok, 1 bad input or failure, 2 usage error, 130 interrupted.";
 
@@ -204,10 +205,19 @@ impl InspectArgs {
 #[derive(Debug, Args)]
 pub struct ConvertArgs {
     /// Pixel tables (Parquet, Feather / Arrow IPC), or image files: folders
-    /// (walked recursively, sorted by relative path; hidden files skipped) and
-    /// single photos (JPEG, PNG, WebP, BMP, GIF, TIFF). In the order given.
+    /// (walked recursively, sorted by relative path; hidden files skipped),
+    /// single photos (JPEG, PNG, WebP, BMP, GIF, TIFF), zip and plain tar
+    /// archives read in place as the folder they unpack to (in archive order;
+    /// gzip-compressed tars are not read: gunzip them first), and Parquet tables
+    /// of encoded images (a Hugging Face {bytes, path} image column, or a binary
+    /// one; the other columns are labels). In the order given.
     #[arg(required_unless_present = "files", value_name = "INPUT")]
     pub inputs: Vec<PathBuf>,
+
+    /// The column of image bytes of a Parquet table of images [default: the
+    /// first {bytes, path} struct column, else the first binary column].
+    #[arg(long, value_name = "NAME")]
+    pub image_column: Option<String>,
 
     /// A text file listing image files, one path a line, relative to the list's
     /// folder; the list's order is kept and each id is the path without extension.
@@ -626,6 +636,7 @@ impl ConvertArgs {
         }
         Ok(ConvertOptions {
             interpolation,
+            image_column: self.image_column.clone(),
             lmdb_raw: self.lmdb_values == LmdbValuesArg::Raw,
             draft: self.draft,
             resume: self.resume,
