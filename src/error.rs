@@ -240,6 +240,14 @@ pub enum Error {
         why: String,
     },
 
+    /// Shards of an image-file run exist and neither `--resume` nor `--force`
+    /// was given.
+    #[error("{}: already exists; if a run of this same command stopped, continue it with --resume; or pass --force to replace the shards, or choose another output", path.display())]
+    ShardsExist {
+        /// The lowest-numbered shard there.
+        path: PathBuf,
+    },
+
     /// `--resume` found shards it cannot continue from.
     #[error("{}: cannot resume: {why}", path.display())]
     ResumeRefused {

@@ -71,9 +71,10 @@ fn to_py(error: crate::Error) -> PyErr {
         E::ShardsKept { ref cause, .. } if cause.is_interrupted() => {
             PyKeyboardInterrupt::new_err(message)
         }
-        E::OutputExists { .. } | E::ForceRefused { .. } | E::ResumeRefused { .. } => {
-            OutputExistsError::new_err(message)
-        }
+        E::OutputExists { .. }
+        | E::ForceRefused { .. }
+        | E::ResumeRefused { .. }
+        | E::ShardsExist { .. } => OutputExistsError::new_err(message),
         E::WriteOutput { .. }
         | E::PartialOutput { .. }
         | E::WorkerPanic { .. }

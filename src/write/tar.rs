@@ -191,8 +191,14 @@ impl TarSink {
             (Some(pattern), Some(first)) => {
                 let existing = pattern.existing().map_err(|e| write_error(&spec.path, e))?;
                 if let Some((_, extra)) = existing.iter().find(|(i, _)| *i >= first) {
-                    return Err(Error::OutputExists {
-                        path: extra.clone(),
+                    return Err(if first == 0 {
+                        Error::ShardsExist {
+                            path: extra.clone(),
+                        }
+                    } else {
+                        Error::OutputExists {
+                            path: extra.clone(),
+                        }
                     });
                 }
                 let mut kept = Vec::new();

@@ -162,6 +162,10 @@ fn a_crash_or_a_bad_file_resumes_and_foreign_shards_are_refused() {
     assert_eq!(result.status.code(), Some(1));
     assert!(stderr(&result).contains("--resume"), "{}", stderr(&result));
     assert_eq!(shards_in(&out), 512 / 8);
+    // Run again as it was, the kept shards are not overwritten: it says how to go on.
+    let result = pixelprep(args(&folder, &out, &[]));
+    assert_eq!(result.status.code(), Some(1));
+    assert!(stderr(&result).contains("--resume"), "{}", stderr(&result));
     let result = pixelprep(args(&folder, &out, &["--resume"]));
     assert!(result.status.success(), "{}", stderr(&result));
     assert!(contents(&out) == expected);
