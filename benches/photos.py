@@ -1,10 +1,12 @@
 """The numba article's job, timed side by side: a folder of JPEG photographs to
 (N, 64, 64, 3) arrays, by the article's code (PIL open/convert/resize in a
-ProcessPoolExecutor, batches of 1,000), by the same in one process, by
-pixelprep (and with --draft), and the floor: the same files only decoded by libjpeg-turbo (PIL
-`load()`) in a process pool. Every peer and pixelprep run alternate round after
-round; medians are reported, and pixelprep's array is checked equal to the
-article's.
+ProcessPoolExecutor, batches of 1,000), by the same in one process, by OpenCV's
+way (cv2.imread + INTER_AREA in the same pool), by pixelprep (Pillow's recipe,
+with --draft, on one thread, and OpenCV's recipe), and the floor: the same files
+only decoded by libjpeg-turbo (PIL `load()`) in a process pool. Every peer and
+pixelprep run alternate round after round; medians are reported, pixelprep's
+arrays are checked equal to the article's and to OpenCV's, and pixelprep's peak
+memory is measured (GNU time's maximum resident set size).
 
     python benches/photos.py make DIR --count 3000      # the photos (scikit-image's data)
     python benches/photos.py run DIR BINARY --rounds 3  # the timings
@@ -70,6 +72,23 @@ def partition(paths):
     return [image_resize(p) for p in paths]
 
 
+def opencv_partition(paths):
+    """OpenCV's way, as img2dataset and the LMDB article read and resize."""
+    import cv2
+
+    out = []
+    for p in paths:
+        img = cv2.cvtColor(cv2.imread(p, cv2.IMREAD_COLOR), cv2.COLOR_BGR2RGB)
+        out.append(cv2.resize(img, (64, 64), interpolation=cv2.INTER_AREA))
+    return out
+
+
+def opencv_pool(paths):
+    with ProcessPoolExecutor() as executor:
+        parts = executor.map(opencv_partition, batches(paths))
+        return np.array([x for part in parts for x in part])
+
+
 def decode_only(paths):
     for p in paths:
         with Image.open(p) as im:
@@ -101,32 +120,42 @@ def run(folder, binary, rounds):
     tmp = tempfile.mkdtemp(prefix="pixelprep-photos-")
     out = os.path.join(tmp, "x.npy")
 
+    def command(*extra):
+        return [binary, "convert", folder, "-o", out, "--size", "64", "--force", "-q", *extra]
+
     def pixelprep(*extra):
         def run_it():
-            subprocess.run([binary, "convert", folder, "-o", out, "--size", "64", "--force", "-q",
-                            *extra], check=True, stdout=subprocess.DEVNULL)
+            subprocess.run(command(*extra), check=True, stdout=subprocess.DEVNULL)
+            return np.load(out)
         return run_it
 
+    opencv = ("--recipe", "opencv", "--filter", "area")
     peers = {
         "floor: PIL decode only, process pool": lambda: floor(paths),
         "article: PIL + ProcessPoolExecutor": lambda: article_pool(paths),
         "article in one process": lambda: article_serial(paths),
+        "OpenCV: imread + INTER_AREA, same pool": lambda: opencv_pool(paths),
         "pixelprep --size 64 -> .npy": pixelprep(),
+        "pixelprep --size 64 -j1 -> .npy": pixelprep("-j1"),
         "pixelprep --size 64 --draft -> .npy": pixelprep("--draft"),
+        "pixelprep --recipe opencv --filter area": pixelprep(*opencv),
     }
     times = {name: [] for name in peers}
-    reference = None
+    results = {}
     for r in range(rounds):
         order = list(peers) if r % 2 == 0 else list(reversed(peers))
         for name in order:
             start = time.perf_counter()
             result = peers[name]()
             times[name].append(time.perf_counter() - start)
-            if name.startswith("article: "):
-                reference = result
-            if name == "pixelprep --size 64 -> .npy":
-                ours = np.load(out)
-    same = int(sum((ours[i] == reference[i]).all() for i in range(len(paths))))
+            results[name] = result
+
+    def identical(a, b):
+        return int(sum((results[a][i] == results[b][i]).all() for i in range(len(paths))))
+
+    same = identical("pixelprep --size 64 -> .npy", "article: PIL + ProcessPoolExecutor")
+    same_cv = identical("pixelprep --recipe opencv --filter area",
+                        "OpenCV: imread + INTER_AREA, same pool")
     print(f"{len(paths)} JPEG photos in {folder}, {rounds} rounds, {os.cpu_count()} cores")
     article = statistics.median(times["article: PIL + ProcessPoolExecutor"])
     base = statistics.median(times["floor: PIL decode only, process pool"])
@@ -136,8 +165,21 @@ def run(folder, binary, rounds):
         runs = " ".join(f"{t:.2f}" for t in ts)
         print(f"{name:40} {m:9.2f} {article / m:10.2f} {m / base:8.2f}  {runs}")
     print("(x article: how many times faster than the article's pool; x floor: time over the floor's)")
+    cv = statistics.median(times["OpenCV: imread + INTER_AREA, same pool"])
+    ours_cv = statistics.median(times["pixelprep --recipe opencv --filter area"])
+    serial = statistics.median(times["pixelprep --size 64 -j1 -> .npy"])
+    parallel = statistics.median(times["pixelprep --size 64 -> .npy"])
+    print(f"pixelprep --recipe opencv: {cv / ours_cv:.2f}x OpenCV's pool; "
+          f"pixelprep parallel over -j1: {serial / parallel:.2f}x")
+    for extra in [(), opencv]:
+        r = subprocess.run(["/usr/bin/time", "-f", "%M", *command(*extra)],
+                           capture_output=True, text=True, check=True)
+        peak_mb = int(r.stderr.strip().splitlines()[-1]) / 1024
+        print(f"peak memory of {' '.join(command(*extra)[1:])}: {peak_mb:.0f} MB "
+              f"(the output array alone: {os.path.getsize(out) / 2**20:.0f} MB)")
     print(f"pixelprep's array equals the article's: {same} identical of {len(paths)}")
-    return 0 if same == len(paths) else 1
+    print(f"pixelprep's OpenCV array equals OpenCV's: {same_cv} identical of {len(paths)}")
+    return 0 if same == len(paths) and same_cv == len(paths) else 1
 
 
 def main():
