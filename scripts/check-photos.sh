@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Real photographs of every format and mode through pixelprep and through Pillow
-# itself (scripts/photos_check.py), in a venv made from the pinned
+# and OpenCV themselves (scripts/photos_check.py), in a venv made from the pinned
 # scripts/requirements-images.txt.
 #   scripts/check-photos.sh BINARY [--count N]
 set -euo pipefail
