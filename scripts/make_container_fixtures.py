@@ -18,8 +18,13 @@ writes tests/fixtures/images/containers/:
                     `{bytes, path}`, beside a `label` column (the class folder) and
                     `label_index`, in row groups of 16 rows
 
+    folder.arrow    the same table as Feather v2 (`pyarrow.feather.write_feather`),
+                    uncompressed, in record batches of 16 rows
+    folder.zstd.arrow  the same, its buffers compressed with zstd
+
     bad.parquet     a plain binary column `img` (not the struct) and an `image_id`
                     column: a good PNG, a truncated one, a null with no path
+    bad.arrow       the same as Feather v2 (uncompressed)
     absolute.parquet  the struct with null bytes and an absolute path outside the
                     table's folder, as to_parquet writes for images given by absolute path
 
@@ -100,6 +105,7 @@ def make_tar(out: Path) -> None:
 
 
 def make_parquet(out: Path) -> None:
+    import pyarrow.feather as feather
     import pyarrow.parquet as pq
     from datasets import Dataset, Image
 
@@ -128,6 +134,8 @@ def make_parquet(out: Path) -> None:
         table.schema.get_field_index("image"), "image", pa.array(images, type=image_type)
     )
     pq.write_table(table, out, row_group_size=16, compression="snappy")
+    feather.write_feather(table, out.with_suffix(".arrow"), compression="uncompressed", chunksize=16)
+    feather.write_feather(table, out.with_suffix(".zstd.arrow"), compression="zstd", chunksize=16)
     del ds
 
 
@@ -145,6 +153,9 @@ def make_bad_parquet(out: Path) -> None:
         }
     )
     pq.write_table(table, out, compression="snappy")
+    import pyarrow.feather as feather
+
+    feather.write_feather(table, out.with_suffix(".arrow"), compression="uncompressed")
 
 
 def make_absolute_parquet(out: Path) -> None:
