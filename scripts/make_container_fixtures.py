@@ -30,7 +30,8 @@ writes tests/fixtures/images/containers/:
 
 and tests/fixtures/images/paths.parquet: what `datasets` itself writes with
 `to_parquet` for images given by path (`{"bytes": None, "path": "folder/cat/0001.jpg"}`
-rows, the paths relative to the table's folder), whose files are read from beside it.
+rows, the paths relative to the table's folder), whose files are read from beside it,
+and paths.arrow, the same rows as Feather v2 (write_feather's default, lz4).
 
 Each lists the folder's images in the folder's order (Python's sorted() of the
 relative paths), so converting it must give the folder's ids, order, labels and
@@ -175,6 +176,10 @@ def make_parquet_paths(out: Path) -> None:
     rels = images_in_order(FOLDER)
     ds = Dataset.from_dict({"image": [f"folder/{r}" for r in rels]}).cast_column("image", Image())
     ds.to_parquet(out.name)
+    import pyarrow.feather as feather
+    import pyarrow.parquet as pq
+
+    feather.write_feather(pq.read_table(out.name), out.with_suffix(".arrow").name)
 
 
 def main() -> None:

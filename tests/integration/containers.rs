@@ -518,3 +518,28 @@ fn feather_pixel_tables_are_still_read_as_pixels() {
         assert_eq!(read_npy(&out).0, [64, 8, 8], "{name}");
     }
 }
+
+#[test]
+fn a_feather_table_of_paths_reads_the_files_beside_it() {
+    let golden = images().join("golden");
+    let ids = lines(&golden.join("ids.txt"));
+    // paths.parquet's rows as Feather (lz4): null bytes, the files beside the table.
+    let with_folder: Vec<String> = ids.iter().map(|id| format!("folder/{id}")).collect();
+    assert_equals_golden(
+        &images().join("paths.arrow"),
+        &["--size", "64x64", "--color", "rgb"],
+        &golden.join("pil_RGB_64x64_bicubic.npy"),
+        &with_folder,
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let alone = dir.path().join("paths.arrow");
+    std::fs::copy(images().join("paths.arrow"), &alone).unwrap();
+    let result = pixelprep(convert_args(&[&alone], &dir.path().join("y.npy"), &["-q"]));
+    let message = stderr(&result);
+    assert_eq!(result.status.code(), Some(1), "{message}");
+    assert!(
+        message.contains(&format!("{}, row 0", alone.display()))
+            && message.contains("folder/Rocket/alpha.webp"),
+        "{message}"
+    );
+}
