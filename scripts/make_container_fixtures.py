@@ -18,14 +18,20 @@ writes tests/fixtures/images/containers/:
                     `{bytes, path}`, beside a `label` column (the class folder) and
                     `label_index`, in row groups of 16 rows
 
+    folder.arrow    the same table as Feather v2 (`pyarrow.feather.write_feather`),
+                    uncompressed, in record batches of 16 rows
+    folder.zstd.arrow  the same, its buffers compressed with zstd
+
     bad.parquet     a plain binary column `img` (not the struct) and an `image_id`
                     column: a good PNG, a truncated one, a null with no path
+    bad.arrow       the same as Feather v2 (uncompressed)
     absolute.parquet  the struct with null bytes and an absolute path outside the
                     table's folder, as to_parquet writes for images given by absolute path
 
 and tests/fixtures/images/paths.parquet: what `datasets` itself writes with
 `to_parquet` for images given by path (`{"bytes": None, "path": "folder/cat/0001.jpg"}`
-rows, the paths relative to the table's folder), whose files are read from beside it.
+rows, the paths relative to the table's folder), whose files are read from beside it,
+and paths.arrow, the same rows as Feather v2 (write_feather's default, lz4).
 
 Each lists the folder's images in the folder's order (Python's sorted() of the
 relative paths), so converting it must give the folder's ids, order, labels and
@@ -100,6 +106,7 @@ def make_tar(out: Path) -> None:
 
 
 def make_parquet(out: Path) -> None:
+    import pyarrow.feather as feather
     import pyarrow.parquet as pq
     from datasets import Dataset, Image
 
@@ -128,6 +135,8 @@ def make_parquet(out: Path) -> None:
         table.schema.get_field_index("image"), "image", pa.array(images, type=image_type)
     )
     pq.write_table(table, out, row_group_size=16, compression="snappy")
+    feather.write_feather(table, out.with_suffix(".arrow"), compression="uncompressed", chunksize=16)
+    feather.write_feather(table, out.with_suffix(".zstd.arrow"), compression="zstd", chunksize=16)
     del ds
 
 
@@ -145,6 +154,9 @@ def make_bad_parquet(out: Path) -> None:
         }
     )
     pq.write_table(table, out, compression="snappy")
+    import pyarrow.feather as feather
+
+    feather.write_feather(table, out.with_suffix(".arrow"), compression="uncompressed")
 
 
 def make_absolute_parquet(out: Path) -> None:
@@ -164,6 +176,10 @@ def make_parquet_paths(out: Path) -> None:
     rels = images_in_order(FOLDER)
     ds = Dataset.from_dict({"image": [f"folder/{r}" for r in rels]}).cast_column("image", Image())
     ds.to_parquet(out.name)
+    import pyarrow.feather as feather
+    import pyarrow.parquet as pq
+
+    feather.write_feather(pq.read_table(out.name), out.with_suffix(".arrow").name)
 
 
 def main() -> None:

@@ -54,7 +54,8 @@ pub enum Entry {
         /// How long they are.
         size: u64,
     },
-    /// Row `row` of row group `group` of a Parquet table of encoded images.
+    /// Row `row` of row group `group` (an Arrow record batch) of a Parquet or
+    /// Arrow IPC table of encoded images.
     Row {
         /// The table, opened.
         table: Shared<table::ImageTable>,
@@ -155,7 +156,7 @@ pub fn has_image_extension(path: &Path) -> bool {
 
 /// True when `path` is an input of image files rather than a pixel table: a
 /// folder, a zip or tar archive (read as the folder it unpacks to), a Parquet
-/// table of encoded images, or a file with an image extension or image content.
+/// or Arrow IPC (Feather v2) table of encoded images, or a file with an image extension or image content.
 pub fn is_image_input(path: &Path) -> bool {
     if path.is_dir()
         || has_image_extension(path)
@@ -312,7 +313,7 @@ pub fn list_images(
     list_images_with(inputs, files, root, TableColumns::default())
 }
 
-/// [`list_images`], where a Parquet table of encoded images (the only input)
+/// [`list_images`], where a Parquet or Arrow table of encoded images (the only input)
 /// has its image and id columns named by `columns` (else found as documented
 /// in [`table`]).
 pub fn list_images_with(

@@ -111,7 +111,7 @@ pub struct ConvertOptions {
     /// Decode JPEGs at 1/2, 1/4 or 1/8 scale when the output is that much
     /// smaller, as Pillow's `draft` (what `thumbnail` does).
     pub draft: bool,
-    /// The column of image bytes of a Parquet table of encoded images, when it
+    /// The column of image bytes of a Parquet or Arrow table of encoded images, when it
     /// is not found by its type (a Hugging Face `{bytes, path}` struct first).
     pub image_column: Option<String>,
 }

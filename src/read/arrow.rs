@@ -94,8 +94,9 @@ struct Part {
     span: Range<u64>,
 }
 
-/// An opened Arrow IPC table whose layout has been checked.
-pub struct ArrowTable {
+/// An Arrow IPC file or stream, mapped, whose messages have been walked: its
+/// record batches are decoded one at a time, as asked.
+pub(crate) struct IpcFile {
     path: PathBuf,
     /// The whole file, mapped: uncompressed arrays are slices of it.
     data: Buffer,
@@ -104,12 +105,17 @@ pub struct ArrowTable {
     version: MetadataVersion,
     dictionaries: Vec<Block>,
     parts: Vec<Part>,
-    columns: Vec<ColumnInfo>,
-    classified: Classified,
     /// A file (`ARROW1`) or a stream.
     is_file: bool,
     /// The buffers' codec, if compressed.
     codec: Option<String>,
+}
+
+/// An opened Arrow IPC table whose layout has been checked.
+pub struct ArrowTable {
+    ipc: IpcFile,
+    columns: Vec<ColumnInfo>,
+    classified: Classified,
     /// For uint8 pixels: each field's values buffer, for the fast path of
     /// `arrow_compressed` (batches compressed with LZ4 or zstd).
     compressed_values: Option<Vec<usize>>,
@@ -360,9 +366,9 @@ fn walk_stream(data: &[u8]) -> std::result::Result<Messages, String> {
     })
 }
 
-impl ArrowTable {
-    /// Opens `path`, walks its messages and finds the id and pixel columns.
-    pub fn open(path: &Path, id_column: Option<&str>) -> Result<Self> {
+impl IpcFile {
+    /// Maps `path` and walks its messages.
+    pub(crate) fn open(path: &Path) -> Result<Self> {
         let file = std::fs::File::open(path).map_err(|cause| Error::OpenInput {
             path: path.to_path_buf(),
             cause,
@@ -382,21 +388,7 @@ impl ArrowTable {
         // pages around each: drop them, or they would all count towards peak
         // memory beside the first batch's rows.
         crate::os::drop_mapped_pages(&map, 0..map.len());
-        let columns = schema_columns(&messages.schema);
-        let classified = classify_table(path, &columns, id_column)?;
-        let uint8_pixels = classified
-            .pixels
-            .iter()
-            .all(|&c| *messages.schema.field(c).data_type() == DataType::UInt8);
-        // The fast path checks each batch's codec itself (`pixel_buffers`).
-        let compressed_values = uint8_pixels
-            .then(|| arrow_compressed::value_buffers(&messages.schema))
-            .flatten();
-        let (carried, uncarried) = metadata::split_carried(&messages.schema, &classified.metadata);
-        Ok(ArrowTable {
-            compressed_values,
-            carried,
-            uncarried,
+        Ok(IpcFile {
             path: path.to_path_buf(),
             is_file: data.starts_with(b"ARROW1"),
             data,
@@ -405,54 +397,18 @@ impl ArrowTable {
             version: messages.version,
             dictionaries: messages.dictionaries,
             parts: messages.parts,
-            columns,
-            classified,
             codec: messages.codec,
         })
     }
 
-    /// Fills `columns` of `out` from their compressed buffers (`buffers`, one per pixel
-    /// column), a block of 64 columns per task: decompressed into this
-    /// thread's scratch and transposed from there while it is in the core's cache.
-    /// False when one does not decompress (the arrow-ipc path then reads the
-    /// columns and says what is wrong).
-    fn fill_compressed(
-        &self,
-        out: &mut PixelRows,
-        columns: Range<usize>,
-        codec: CompressionType,
-        buffers: &[Range<usize>],
-        rows: usize,
-    ) -> bool {
-        let slot = arrow_compressed::slot_len(rows);
-        out.fill_columns_prepared(
-            columns,
-            STRIP_ROWS,
-            |first, width| {
-                let mut scratch = BlockScratch::take();
-                scratch.0.resize(width * slot, 0);
-                for (buffer, slot) in buffers[first..first + width]
-                    .iter()
-                    .zip(scratch.0.chunks_mut(slot))
-                {
-                    arrow_compressed::decompress_column(
-                        codec,
-                        &self.data[buffer.clone()],
-                        rows,
-                        slot,
-                    )
-                    .ok_or(Undecodable)?;
-                }
-                Ok::<_, Undecodable>(scratch)
-            },
-            |scratch, _, strip, block| {
-                for (c, column) in block.chunks_exact_mut(strip.len()).enumerate() {
-                    column.copy_from_slice(&scratch.0[c * slot..][strip.clone()]);
-                }
-                Ok(())
-            },
-        )
-        .is_ok()
+    /// The schema.
+    pub(crate) fn schema(&self) -> &SchemaRef {
+        &self.schema
+    }
+
+    /// The rows of each record batch, in order.
+    pub(crate) fn batch_rows(&self) -> impl Iterator<Item = usize> + '_ {
+        self.parts.iter().map(|p| p.rows)
     }
 
     fn corrupt(&self, at: Location, cause: ArrowError) -> Error {
@@ -463,7 +419,7 @@ impl ArrowTable {
     }
 
     /// Columns `projection` of record batch `part`, in that order.
-    fn read_columns(&self, part: usize, projection: Vec<usize>) -> Result<RecordBatch> {
+    pub(crate) fn read_columns(&self, part: usize, projection: Vec<usize>) -> Result<RecordBatch> {
         let at = || {
             let first: u64 = self.parts[..part].iter().map(|p| p.rows as u64).sum();
             Location::file(&self.path).with_row(first)
@@ -497,9 +453,79 @@ impl ArrowTable {
     /// cache keeps them, and the next span's buffers are mapped again as it reads
     /// them. Otherwise the mapped file would count in full towards peak memory,
     /// beside the decoded rows.
-    fn release(&self, part: usize) {
+    pub(crate) fn release(&self, part: usize) {
         let span = &self.parts[part].span;
         crate::os::drop_mapped_pages(&self.map, span.start as usize..span.end as usize);
+    }
+}
+
+impl ArrowTable {
+    /// Opens `path`, walks its messages and finds the id and pixel columns.
+    pub fn open(path: &Path, id_column: Option<&str>) -> Result<Self> {
+        let ipc = IpcFile::open(path)?;
+        let columns = schema_columns(&ipc.schema);
+        let classified = classify_table(path, &columns, id_column)?;
+        let uint8_pixels = classified
+            .pixels
+            .iter()
+            .all(|&c| *ipc.schema.field(c).data_type() == DataType::UInt8);
+        // The fast path checks each batch's codec itself (`pixel_buffers`).
+        let compressed_values = uint8_pixels
+            .then(|| arrow_compressed::value_buffers(&ipc.schema))
+            .flatten();
+        let (carried, uncarried) = metadata::split_carried(&ipc.schema, &classified.metadata);
+        Ok(ArrowTable {
+            compressed_values,
+            carried,
+            uncarried,
+            ipc,
+            columns,
+            classified,
+        })
+    }
+
+    /// Fills `columns` of `out` from their compressed buffers (`buffers`, one per pixel
+    /// column), a block of 64 columns per task: decompressed into this
+    /// thread's scratch and transposed from there while it is in the core's cache.
+    /// False when one does not decompress (the arrow-ipc path then reads the
+    /// columns and says what is wrong).
+    fn fill_compressed(
+        &self,
+        out: &mut PixelRows,
+        columns: Range<usize>,
+        codec: CompressionType,
+        buffers: &[Range<usize>],
+        rows: usize,
+    ) -> bool {
+        let slot = arrow_compressed::slot_len(rows);
+        out.fill_columns_prepared(
+            columns,
+            STRIP_ROWS,
+            |first, width| {
+                let mut scratch = BlockScratch::take();
+                scratch.0.resize(width * slot, 0);
+                for (buffer, slot) in buffers[first..first + width]
+                    .iter()
+                    .zip(scratch.0.chunks_mut(slot))
+                {
+                    arrow_compressed::decompress_column(
+                        codec,
+                        &self.ipc.data[buffer.clone()],
+                        rows,
+                        slot,
+                    )
+                    .ok_or(Undecodable)?;
+                }
+                Ok::<_, Undecodable>(scratch)
+            },
+            |scratch, _, strip, block| {
+                for (c, column) in block.chunks_exact_mut(strip.len()).enumerate() {
+                    column.copy_from_slice(&scratch.0[c * slot..][strip.clone()]);
+                }
+                Ok(())
+            },
+        )
+        .is_ok()
     }
 }
 
@@ -625,19 +651,19 @@ pub(super) fn fill_pixels(
 
 impl PixelSource for ArrowTable {
     fn num_rows(&self) -> u64 {
-        self.parts.iter().map(|p| p.rows as u64).sum()
+        self.ipc.parts.iter().map(|p| p.rows as u64).sum()
     }
 
     fn num_parts(&self) -> usize {
-        self.parts.len()
+        self.ipc.parts.len()
     }
 
     fn part_rows(&self, part: usize) -> usize {
-        self.parts[part].rows
+        self.ipc.parts[part].rows
     }
 
     fn part_span(&self, part: usize) -> Range<u64> {
-        self.parts[part].span.clone()
+        self.ipc.parts[part].span.clone()
     }
 
     fn pixel_count(&self) -> usize {
@@ -646,9 +672,9 @@ impl PixelSource for ArrowTable {
 
     fn read_ids(&self, part: usize, first_row: u64) -> Result<Vec<String>> {
         let id = self.classified.id;
-        let batch = self.read_columns(part, vec![id])?;
+        let batch = self.ipc.read_columns(part, vec![id])?;
         let at = |row: usize| {
-            Location::file(&self.path)
+            Location::file(&self.ipc.path)
                 .with_row(first_row + row as u64)
                 .with_column(&self.columns[id].name)
         };
@@ -662,14 +688,14 @@ impl PixelSource for ArrowTable {
         ids: &[String],
         out: &mut PixelRows,
     ) -> Result<()> {
-        let rows = self.parts[part].rows;
+        let rows = self.ipc.parts[part].rows;
         let pixels = &self.classified.pixels;
         out.reshape(rows, pixels.len());
         // The compressed path: every pixel column's buffer found in the message once.
         let compressed = self.compressed_values.as_deref().and_then(|values_of| {
             arrow_compressed::pixel_buffers(
-                &self.data,
-                &self.parts[part].block,
+                &self.ipc.data,
+                &self.ipc.parts[part].block,
                 rows,
                 values_of,
                 pixels,
@@ -680,14 +706,14 @@ impl PixelSource for ArrowTable {
             let columns = first_column..first_column + span.len();
             if let Some((codec, buffers)) = &compressed {
                 if self.fill_compressed(out, columns, *codec, buffers, rows) {
-                    self.release(part);
+                    self.ipc.release(part);
                     continue;
                 }
             }
             // Decoded (decompressed) in parallel, a slice of the span per task.
             let slices: Vec<RecordBatch> = span
                 .par_chunks(DECODE_COLUMNS)
-                .map(|columns| self.read_columns(part, columns.to_vec()))
+                .map(|columns| self.ipc.read_columns(part, columns.to_vec()))
                 .collect::<Result<_>>()?;
             let arrays: Vec<&ArrayRef> = slices.iter().flat_map(|b| b.columns()).collect();
             fill_pixels(
@@ -695,11 +721,11 @@ impl PixelSource for ArrowTable {
                 first_column,
                 &arrays,
                 |k| self.columns[span[k]].name.clone(),
-                (&self.path, first_row, ids),
+                (&self.ipc.path, first_row, ids),
             )?;
             drop(arrays);
             drop(slices);
-            self.release(part);
+            self.ipc.release(part);
         }
         Ok(())
     }
@@ -714,11 +740,11 @@ impl PixelSource for ArrowTable {
 
     fn read_metadata(&self, part: usize, _first_row: u64) -> Result<Vec<Vec<Value>>> {
         let columns = &self.carried;
-        let rows = self.parts[part].rows;
+        let rows = self.ipc.parts[part].rows;
         if columns.is_empty() {
             return Ok(vec![Vec::new(); rows]);
         }
-        let batch = self.read_columns(part, columns.clone())?;
+        let batch = self.ipc.read_columns(part, columns.clone())?;
         let arrays: Vec<&dyn Array> = (0..columns.len())
             .map(|i| batch.column(i).as_ref())
             .collect();
@@ -726,17 +752,21 @@ impl PixelSource for ArrowTable {
     }
 
     fn describe(&self) -> TableLayout {
-        let kind = if self.is_file {
+        let kind = if self.ipc.is_file {
             "file (Feather v2)"
         } else {
             "stream (no footer)"
         };
         let facts = FormatFacts {
-            format: format!("Arrow IPC {kind}, metadata {:?}", self.version),
+            format: format!("Arrow IPC {kind}, metadata {:?}", self.ipc.version),
             part_kind: "record batch",
-            part_rows: self.parts.iter().map(|p| p.rows as u64).collect(),
+            part_rows: self.ipc.parts.iter().map(|p| p.rows as u64).collect(),
             encodings: vec!["Arrow IPC buffers".into()],
-            compression: vec![self.codec.clone().unwrap_or_else(|| "UNCOMPRESSED".into())],
+            compression: vec![self
+                .ipc
+                .codec
+                .clone()
+                .unwrap_or_else(|| "UNCOMPRESSED".into())],
             created_by: None,
         };
         describe(&self.columns, &self.classified, facts)

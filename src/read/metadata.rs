@@ -146,7 +146,7 @@ pub(super) fn arrow_type_is_carried(data_type: &DataType) -> bool {
 
 /// The metadata columns of `schema` (field indices) whose values are carried,
 /// and those left out, each in file order.
-pub(super) fn split_carried(schema: &Schema, metadata: &[usize]) -> (Vec<usize>, Vec<usize>) {
+pub(crate) fn split_carried(schema: &Schema, metadata: &[usize]) -> (Vec<usize>, Vec<usize>) {
     metadata
         .iter()
         .partition(|&&c| arrow_type_is_carried(schema.field(c).data_type()))
@@ -208,7 +208,7 @@ fn column_values(array: &dyn Array) -> Vec<Value> {
 }
 
 /// The values of `columns` (arrays of one record batch), a row per image.
-pub(super) fn arrow_rows(columns: &[&dyn Array], rows: usize) -> Vec<Vec<Value>> {
+pub(crate) fn arrow_rows(columns: &[&dyn Array], rows: usize) -> Vec<Vec<Value>> {
     let mut by_column: Vec<std::vec::IntoIter<Value>> = columns
         .iter()
         .map(|c| column_values(*c).into_iter())

@@ -8,7 +8,7 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use crate::common::{convert_args, pixelprep, pixelprep_ok, stderr};
-use crate::images::{assert_equals_golden, images, lines, metadata_rows};
+use crate::images::{assert_equals_golden, images, lines, metadata_rows, read_npy};
 
 fn containers() -> PathBuf {
     images().join("containers")
@@ -424,4 +424,122 @@ fn an_absolute_path_outside_the_table_is_refused_naming_the_row() {
         "{message}"
     );
     assert!(!out.exists());
+}
+
+#[test]
+fn hugging_face_feather_tables_equal_the_folder() {
+    let golden = images().join("golden");
+    let ids = lines(&golden.join("ids.txt"));
+    let folder = pixelprep_ok(["inspect".as_ref(), images().join("folder").as_os_str()]);
+    let body = |r: &str| r.lines().skip(1).collect::<Vec<_>>().join("\n");
+    // The Parquet table's rows as Feather v2, in record batches of 16, plain and zstd.
+    for name in ["folder.arrow", "folder.zstd.arrow"] {
+        let table = containers().join(name);
+        assert_equals_golden(
+            &table,
+            &["--size", "64x64", "--color", "rgb"],
+            &golden.join("pil_RGB_64x64_bicubic.npy"),
+            &ids,
+        );
+        let dir = tempfile::tempdir().unwrap();
+        let out = dir.path().join("x.npy");
+        pixelprep_ok(convert_args(&[&table], &out, &["-q", "--size", "8"]));
+        assert_eq!(
+            metadata_rows(&out),
+            folder_rows(),
+            "{name}: the label columns"
+        );
+        let report = pixelprep_ok(["inspect".as_ref(), table.as_os_str()]);
+        assert_eq!(
+            body(&report),
+            body(&folder).replace(" (4 other files ignored)", ""),
+            "{name}"
+        );
+    }
+}
+
+#[test]
+fn a_binary_column_feather_table_names_its_bad_rows() {
+    let table = containers().join("bad.arrow");
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("x.npy");
+    let result = pixelprep(convert_args(&[&table], &out, &["-q", "--size", "4"]));
+    let message = stderr(&result);
+    assert_eq!(result.status.code(), Some(1), "{message}");
+    assert!(
+        message.contains(&format!("{}, row 1 (image_id \"cut\")", table.display())),
+        "{message}"
+    );
+    assert!(!out.exists());
+    let json = pixelprep_ok(convert_args(
+        &[&table],
+        &out,
+        &["-q", "--size", "4", "--skip-bad", "--json"],
+    ));
+    let json: serde_json::Value = serde_json::from_str(&json).unwrap();
+    let bad: Vec<(&str, &str)> = json["bad"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|b| {
+            (
+                b["image_id"].as_str().unwrap(),
+                b["problem"].as_str().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(bad, [("cut", "truncated"), ("none", "not an image")]);
+    assert_eq!(metadata_rows(&out), [["good", "0.5"]]);
+    let result = pixelprep(convert_args(
+        &[&table],
+        &dir.path().join("z.npy"),
+        &["-q", "--image-column", "score"],
+    ));
+    let message = stderr(&result);
+    assert!(
+        message.contains("column \"score\": is not a column of image bytes"),
+        "{message}"
+    );
+}
+
+#[test]
+fn feather_pixel_tables_are_still_read_as_pixels() {
+    let producers = images().parent().unwrap().join("producers");
+    let dir = tempfile::tempdir().unwrap();
+    for name in ["feather_uncompressed.feather", "feather_zstd.feather"] {
+        let table = producers.join(name);
+        // The pixel table's layout, not a report of decoded images.
+        let report = pixelprep_ok(["inspect".as_ref(), table.as_os_str()]);
+        assert!(report.contains("Arrow IPC file"), "{name}: {report}");
+        let out = dir.path().join(format!("{name}.npy"));
+        let args = ["-q", "--height", "20", "--width", "24", "--size", "8"];
+        pixelprep_ok(convert_args(&[&table], &out, &args));
+        // Its 64 rows of pixels.
+        assert_eq!(read_npy(&out).0, [64, 8, 8], "{name}");
+    }
+}
+
+#[test]
+fn a_feather_table_of_paths_reads_the_files_beside_it() {
+    let golden = images().join("golden");
+    let ids = lines(&golden.join("ids.txt"));
+    // paths.parquet's rows as Feather (lz4): null bytes, the files beside the table.
+    let with_folder: Vec<String> = ids.iter().map(|id| format!("folder/{id}")).collect();
+    assert_equals_golden(
+        &images().join("paths.arrow"),
+        &["--size", "64x64", "--color", "rgb"],
+        &golden.join("pil_RGB_64x64_bicubic.npy"),
+        &with_folder,
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let alone = dir.path().join("paths.arrow");
+    std::fs::copy(images().join("paths.arrow"), &alone).unwrap();
+    let result = pixelprep(convert_args(&[&alone], &dir.path().join("y.npy"), &["-q"]));
+    let message = stderr(&result);
+    assert_eq!(result.status.code(), Some(1), "{message}");
+    assert!(
+        message.contains(&format!("{}, row 0", alone.display()))
+            && message.contains("folder/Rocket/alpha.webp"),
+        "{message}"
+    );
 }

@@ -208,13 +208,14 @@ pub struct ConvertArgs {
     /// (walked recursively, sorted by relative path; hidden files skipped),
     /// single photos (JPEG, PNG, WebP, BMP, GIF, TIFF), zip and plain tar
     /// archives read in place as the folder they unpack to (in archive order;
-    /// gzip-compressed tars are not read: gunzip them first), and Parquet tables
-    /// of encoded images (a Hugging Face {bytes, path} image column, or a binary
-    /// one; the other columns are labels). In the order given.
+    /// gzip-compressed tars are not read: gunzip them first), and Parquet or
+    /// Feather / Arrow IPC tables of encoded images (a Hugging Face {bytes, path}
+    /// image column, or a binary one; the other columns are labels). In the
+    /// order given.
     #[arg(required_unless_present = "files", value_name = "INPUT")]
     pub inputs: Vec<PathBuf>,
 
-    /// The column of image bytes of a Parquet table of images [default: the
+    /// The column of image bytes of a Parquet or Feather table of images [default: the
     /// first {bytes, path} struct column, else the first binary column].
     #[arg(long, value_name = "NAME")]
     pub image_column: Option<String>,
