@@ -116,6 +116,7 @@ def convert(
     lmdb_values: str = "png",
     draft: bool = False,
     resume: bool = False,
+    image_column: Optional[str] = None,
 ) -> Summary:
     """Convert pixel tables or image files into ``output``, as ``pixelprep
     convert`` does.
@@ -134,6 +135,9 @@ def convert(
     Image files into tar shards: each shard is put under its name once complete,
     and ``resume=True`` continues a run that was stopped, keeping the shards it
     finished (checked) and writing the rest, byte for byte as one run would.
+    Zip and tar archives are read as folders; a Parquet or Feather table of
+    encoded images (the Hugging Face ``{bytes, path}`` column, or a binary one)
+    as rows of images, ``image_column`` naming the column when it is not found.
 
     The format comes from ``output``'s extension (``.zip``, ``.tar`` with
     ``%06d`` in the name for shards, ``.npy``, ``.lmdb``, else a folder) unless
@@ -168,6 +172,7 @@ def convert(
         lmdb_values=lmdb_values,
         draft=draft,
         resume=resume,
+        image_column=image_column,
         pad=pad,
         height=height,
         width=width,

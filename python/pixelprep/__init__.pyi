@@ -64,6 +64,7 @@ def convert(
     lmdb_values: str = "png",
     draft: bool = False,
     resume: bool = False,
+    image_column: Optional[str] = None,
 ) -> Summary: ...
 def transform(
     source: object,

@@ -49,6 +49,21 @@ def test_opencv_recipe_equals_opencv_s_goldens_eagerly_and_lazily():
         pixelprep.images(FOLDER, recipe="opencv", size=64, filter="lanczos")
 
 
+def test_archives_and_image_tables_convert_as_the_folder(tmp_path):
+    containers = IMAGES / "containers"
+    want = np.load(GOLDEN / "pil_RGB_64x64_bicubic.npy")
+    cases = [("folder.zip", {}), ("folder.tar", {}), ("folder.parquet", {"image_column": "image"}),
+             ("folder.arrow", {})]
+    for name, extra in cases:
+        out = tmp_path / f"{name}.npy"
+        summary = pixelprep.convert(containers / name, out, size=64, **extra)
+        assert summary.images == len(IDS)
+        assert np.array_equal(np.load(out), want), name
+    with pytest.raises(pixelprep.InputError, match="label_index"):
+        pixelprep.convert(containers / "folder.parquet", tmp_path / "x.npy", size=8,
+                          image_column="label_index")
+
+
 def test_convert_of_a_folder_reports_channels_labels_and_bad_files(tmp_path):
     folder = tmp_path / "in"
     (folder / "a").mkdir(parents=True)

@@ -221,7 +221,7 @@ fn run_cli(py: Python<'_>, argv: Vec<OsString>, bench_command: Vec<OsString>) ->
     force=false, skip_blank=false, labels=None, shard_size=None, format=None, id_column=None,
     progress=false, recipe=None, output_size=None, color="rgb", filter=None, files=None, root=None,
     skip_bad=false, max_pixels=None, fit="stretch", fill=None, lmdb_values="png", draft=false,
-    resume=false))]
+    resume=false, image_column=None))]
 #[allow(clippy::too_many_arguments)]
 fn convert<'py>(
     py: Python<'py>,
@@ -252,6 +252,7 @@ fn convert<'py>(
     lmdb_values: &str,
     draft: bool,
     resume: bool,
+    image_column: Option<String>,
 ) -> PyResult<Bound<'py, PyDict>> {
     let lmdb_raw = match lmdb_values {
         "png" => false,
@@ -301,7 +302,7 @@ fn convert<'py>(
         lmdb_raw,
         draft,
         resume,
-        image_column: None,
+        image_column,
     };
     let summary = interruptible(py, |cancel| {
         use cli_app::progress::{ProgressMode, Reporter, DEFAULT_LINE_INTERVAL};
