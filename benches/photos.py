@@ -10,6 +10,7 @@ memory is measured (GNU time's maximum resident set size).
 
     python benches/photos.py make DIR --count 3000      # the photos (scikit-image's data)
     python benches/photos.py run DIR BINARY --rounds 3  # the timings
+    python benches/photos.py scaling DIR BINARY         # one core against two
 
 Run it in the venv of scripts/requirements-images.txt (benches/compare_photos.sh
 does all of it).
@@ -182,6 +183,37 @@ def run(folder, binary, rounds):
     return 0 if same == len(paths) and same_cv == len(paths) else 1
 
 
+def scaling(folder, binary, rounds):
+    """The same CPU-bound work on one core and on two, alternated: PIL's
+    decode-only in one process and in a pool of 2, pixelprep -j1 and -j2."""
+    paths = files_of(folder)
+    out = os.path.join(tempfile.mkdtemp(prefix="pixelprep-photos-"), "x.npy")
+
+    def pool(n):
+        with ProcessPoolExecutor(n) as executor:
+            return sum(executor.map(decode_only, batches(paths)))
+
+    def pixelprep(j):
+        subprocess.run([binary, "convert", folder, "-o", out, "--size", "64", "--force", "-q",
+                        f"-j{j}"], check=True, stdout=subprocess.DEVNULL)
+
+    runs = {"PIL decode, 1 process": lambda: pool(1), "PIL decode, pool of 2": lambda: pool(2),
+            "pixelprep -j1": lambda: pixelprep(1), "pixelprep -j2": lambda: pixelprep(2)}
+    times = {name: [] for name in runs}
+    for r in range(rounds):
+        for name in (list(runs) if r % 2 == 0 else list(reversed(runs))):
+            start = time.perf_counter()
+            runs[name]()
+            times[name].append(time.perf_counter() - start)
+    for name, ts in times.items():
+        print(f"{name:24} median {statistics.median(ts):6.2f} s  runs "
+              + " ".join(f"{t:.2f}" for t in ts))
+    m = {name: statistics.median(ts) for name, ts in times.items()}
+    print(f"PIL decode 2 over 1: {m['PIL decode, 1 process'] / m['PIL decode, pool of 2']:.2f}x; "
+          f"pixelprep -j2 over -j1: {m['pixelprep -j1'] / m['pixelprep -j2']:.2f}x")
+    return 0
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     sub = ap.add_subparsers(dest="command", required=True)
@@ -192,10 +224,16 @@ def main():
     r.add_argument("dir")
     r.add_argument("binary")
     r.add_argument("--rounds", type=int, default=3)
+    c = sub.add_parser("scaling")
+    c.add_argument("dir")
+    c.add_argument("binary")
+    c.add_argument("--rounds", type=int, default=7)
     args = ap.parse_args()
     if args.command == "make":
         make(args.dir, args.count)
         return 0
+    if args.command == "scaling":
+        return scaling(args.dir, os.path.abspath(args.binary), args.rounds)
     return run(args.dir, os.path.abspath(args.binary), args.rounds)
 
 
