@@ -76,25 +76,32 @@ pub(super) fn header(bytes: &[u8]) -> Result<Header, DecodeError> {
     })
 }
 
-pub(super) fn decode(bytes: &[u8], max_pixels: u64) -> Result<Decoded, DecodeError> {
+/// The first image of a PNG, expanded (palettes looked up, low depths scaled,
+/// tRNS as alpha), in the crate's output samples, big-endian when 16-bit.
+struct Frame {
+    width: usize,
+    height: usize,
+    /// The file's own colour type and depth.
+    file: (ColorType, BitDepth),
+    /// The samples' colour type and depth.
+    output: (ColorType, BitDepth),
+    buffer: Vec<u8>,
+}
+
+/// Reads the header, refuses an image over `max_pixels` before allocating its
+/// pixels, then decodes the first frame.
+fn read_frame(bytes: &[u8], max_pixels: u64) -> Result<Frame, DecodeError> {
     let mut reader = reader(bytes)?;
-    let (width, height, file_color, file_depth) = {
+    let (width, height, file) = {
         let info = reader.info();
         (
             info.width as usize,
             info.height as usize,
-            info.color_type,
-            info.bit_depth,
+            (info.color_type, info.bit_depth),
         )
     };
     check_size(Format::Png, width, height, max_pixels)?;
-    let (color, depth) = reader.output_color_type();
-    let layout = match color {
-        ColorType::Grayscale => Layout::L,
-        ColorType::GrayscaleAlpha => Layout::La,
-        ColorType::Rgb | ColorType::Indexed => Layout::Rgb,
-        ColorType::Rgba => Layout::Rgba,
-    };
+    let output = reader.output_color_type();
     let size = reader
         .output_buffer_size()
         .ok_or_else(|| DecodeError::from_decoder(Format::Png, "the image is too large"))?;
@@ -102,6 +109,29 @@ pub(super) fn decode(bytes: &[u8], max_pixels: u64) -> Result<Decoded, DecodeErr
     reader
         .next_frame(&mut buffer)
         .map_err(|e| DecodeError::from_decoder(Format::Png, e))?;
+    Ok(Frame {
+        width,
+        height,
+        file,
+        output,
+        buffer,
+    })
+}
+
+pub(super) fn decode(bytes: &[u8], max_pixels: u64) -> Result<Decoded, DecodeError> {
+    let Frame {
+        width,
+        height,
+        file: (file_color, file_depth),
+        output: (color, depth),
+        mut buffer,
+    } = read_frame(bytes, max_pixels)?;
+    let layout = match color {
+        ColorType::Grayscale => Layout::L,
+        ColorType::GrayscaleAlpha => Layout::La,
+        ColorType::Rgb | ColorType::Indexed => Layout::Rgb,
+        ColorType::Rgba => Layout::Rgba,
+    };
     let samples = width * height * layout.channels();
     let pixels = if depth == BitDepth::Sixteen {
         let wide = buffer.chunks_exact(2).take(samples);
@@ -149,18 +179,14 @@ pub(super) fn decode_opencv(
     max_pixels: u64,
     gray: bool,
 ) -> Result<Decoded, DecodeError> {
-    let mut reader = reader(bytes)?;
-    let (width, height) = (reader.info().width as usize, reader.info().height as usize);
-    check_size(Format::Png, width, height, max_pixels)?;
-    let (color, depth) = reader.output_color_type();
+    let Frame {
+        width,
+        height,
+        output: (color, depth),
+        buffer,
+        ..
+    } = read_frame(bytes, max_pixels)?;
     let channels = color.samples();
-    let size = reader
-        .output_buffer_size()
-        .ok_or_else(|| DecodeError::from_decoder(Format::Png, "the image is too large"))?;
-    let mut buffer = vec![0u8; size];
-    reader
-        .next_frame(&mut buffer)
-        .map_err(|e| DecodeError::from_decoder(Format::Png, e))?;
     let wide = depth == BitDepth::Sixteen;
     let sample = |at: usize| -> u32 {
         if wide {
