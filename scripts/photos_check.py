@@ -19,22 +19,18 @@ import os
 import subprocess
 import sys
 import tempfile
+from pathlib import Path
 
 import cv2
 import numpy as np
 from PIL import Image
 
+# The fixture script's filters, fits and listing: one definition of each expression.
+from make_image_fixtures import FILTERS, INTERPOLATIONS, cv_fitted, fitted, list_inputs
+
 cv2.ipp.setUseIPP(False)  # the reference: OpenCV's own code (docs/spec.md 8.9)
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-FILTERS = {
-    "bicubic": Image.Resampling.BICUBIC,
-    "lanczos": Image.Resampling.LANCZOS,
-    "bilinear": Image.Resampling.BILINEAR,
-    "nearest": Image.Resampling.NEAREST,
-    "box": Image.Resampling.BOX,
-    "hamming": Image.Resampling.HAMMING,
-}
 # (mode, width, height, filter): the article's 64x64, gray, a large enlargement-
 # or-shrink, a non-square one and the other filters.
 CASES = [
@@ -48,12 +44,6 @@ CASES = [
     ("RGB", 64, 64, "bicubic", "draft"),
     ("L", 32, 32, "lanczos", "draft"),
 ]
-INTERPOLATIONS = {
-    "linear": cv2.INTER_LINEAR,
-    "cubic": cv2.INTER_CUBIC,
-    "area": cv2.INTER_AREA,
-    "nearest": cv2.INTER_NEAREST,
-}
 # (mode, width, height, interpolation[, fit]): the LMDB article's 256 cubic,
 # img2dataset's area to 64, gray, OpenCV's default and the fits.
 OPENCV_CASES = [
@@ -66,17 +56,6 @@ OPENCV_CASES = [
     ("RGB", 64, 64, "area", "crop"),
     ("RGB", 64, 48, "cubic", "pad"),
 ]
-EXTENSIONS = (".jpg", ".jpeg", ".png", ".webp", ".bmp", ".gif", ".tif", ".tiff")
-
-
-def image_files(root):
-    found = []
-    for folder, dirs, files in os.walk(root):
-        dirs[:] = [d for d in dirs if not d.startswith(".")]
-        for name in files:
-            if not name.startswith(".") and name.lower().endswith(EXTENSIONS):
-                found.append(os.path.relpath(os.path.join(folder, name), root).replace(os.sep, "/"))
-    return sorted(found)
 
 
 def main():
@@ -90,7 +69,7 @@ def main():
         photos = os.path.join(tmp, "photos")
         subprocess.run([sys.executable, os.path.join(HERE, "make_image_fixtures.py"),
                         "--photos", str(args.count), "--out", photos], check=True)
-        files = image_files(photos)
+        files = list_inputs(Path(photos))
         kinds = {}
         for f in files:
             with Image.open(os.path.join(photos, f)) as im:
@@ -114,9 +93,8 @@ def main():
             differing = []
             for i, relative in enumerate(files):
                 with Image.open(os.path.join(photos, relative)) as im:
-                    if draft:
-                        im.draft("RGB", (2 * width, 2 * height))
-                    want = np.array(im.convert(mode).resize((width, height), FILTERS[name]))
+                    fit = "draft" if draft else "stretch"
+                    want = np.array(fitted(im, mode, width, height, FILTERS[name], fit))
                 if i >= len(ours) or ours[i].shape != want.shape or (ours[i] != want).any():
                     differing.append(relative)
             identical = len(files) - len(differing)
@@ -132,23 +110,6 @@ def main():
             failed += not good
     print(f"{passed} passed, {failed} failed")
     return 1 if failed else 0
-
-
-def opencv_fitted(img, width, height, inter, fit):
-    """The Python expression of each fit (docs/spec.md 8.6) with cv2.resize."""
-    h, w = img.shape[:2]
-    if fit == "crop":
-        bw, bh = max(1, min(w, h * width // height)), max(1, min(h, w * height // width))
-        x0, y0 = (w - bw) // 2, (h - bh) // 2
-        return cv2.resize(img[y0:y0 + bh, x0:x0 + bw], (width, height), interpolation=inter)
-    if fit == "pad":
-        scale = min(width / w, height / h)
-        nw, nh = max(1, round(w * scale)), max(1, round(h * scale))
-        canvas = np.zeros((height, width) + img.shape[2:], np.uint8)
-        left, top = (width - nw) // 2, (height - nh) // 2
-        canvas[top:top + nh, left:left + nw] = cv2.resize(img, (nw, nh), interpolation=inter)
-        return canvas
-    return cv2.resize(img, (width, height), interpolation=inter)
 
 
 def opencv_case(binary, tmp, photos, files, ids, mode, width, height, name, fit="stretch"):
@@ -173,7 +134,8 @@ def opencv_case(binary, tmp, photos, files, ids, mode, width, height, name, fit=
             continue
         if mode != "L":
             img = cv2.cvtColor(img, cv2.COLOR_BGR2RGB)
-        want = opencv_fitted(img, width, height, INTERPOLATIONS[name], fit)
+        # cv_fitted names the fill in the fit (pad-0: black, pixelprep's default).
+        want = cv_fitted(img, width, height, INTERPOLATIONS[name], "pad-0" if fit == "pad" else fit)
         if i >= len(ours) or ours[i].shape != want.shape or (ours[i] != want).any():
             differing.append(relative)
     compared = len(files) - unread
