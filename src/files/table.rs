@@ -17,7 +17,6 @@ use std::sync::{Arc, Mutex};
 
 use bytes::Bytes;
 use parquet::basic::{ConvertedType, LogicalType, Type as PhysicalType};
-use parquet::column::reader::{get_column_reader, get_typed_column_reader};
 use parquet::data_type::{ByteArray, ByteArrayType};
 use parquet::errors::ParquetError;
 use parquet::file::metadata::ParquetMetaData;
@@ -32,6 +31,7 @@ use super::{image_file, without_extension, Entry, FileList, Shared};
 use crate::decode::{DecodeError, Problem};
 use crate::error::{Error, Location, Result};
 use crate::read::arrow::IpcFile;
+use crate::read::columns::read_all_records;
 
 /// Tables with this many integer columns are pixel tables, whatever else they hold.
 const PIXEL_TABLE_INTEGERS: usize = 64;
@@ -253,24 +253,8 @@ fn read_leaf(
     let descr = metadata.file_metadata().schema_descr().column(leaf);
     let chunk = metadata.row_group(group).column(leaf);
     let pages = SerializedPageReader::new(Arc::new(data.clone()), chunk, rows, None)?;
-    let mut reader =
-        get_typed_column_reader::<ByteArrayType>(get_column_reader(descr.clone(), Box::new(pages)));
-    let mut values = Vec::with_capacity(rows);
-    let mut levels = Vec::with_capacity(rows);
-    let mut records = 0;
-    while records < rows {
-        let (read, _, _) =
-            reader.read_records(rows - records, Some(&mut levels), None, &mut values)?;
-        if read == 0 {
-            break;
-        }
-        records += read;
-    }
-    if records < rows {
-        return Err(ParquetError::EOF(format!(
-            "the column has {records} values for {rows} rows"
-        )));
-    }
+    let (values, levels) =
+        read_all_records::<ByteArrayType>(Box::new(pages), descr.clone(), rows, "the column")?;
     let max = descr.max_def_level();
     if max == 0 {
         return Ok(values.into_iter().map(Some).collect());

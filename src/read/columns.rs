@@ -26,18 +26,15 @@ impl From<ParquetError> for PixelFault {
     }
 }
 
-/// Any encoding, through the parquet crate's typed column reader.
-pub(crate) fn decode_generic<T>(
+/// The `rows` records of a column chunk through the parquet crate's typed
+/// reader: the non-null values and the definition levels. A chunk with fewer
+/// records is an error naming the column as `what` ("the id column").
+pub(crate) fn read_all_records<T: DataType>(
     pages: Box<dyn PageReader>,
     descr: ColumnDescPtr,
-    out: &mut [u8],
-) -> std::result::Result<(), PixelFault>
-where
-    T: DataType,
-    T::T: Copy + Into<i64>,
-{
-    let rows = out.len();
-    let nullable = descr.max_def_level() > 0;
+    rows: usize,
+    what: &str,
+) -> std::result::Result<(Vec<T::T>, Vec<i16>), ParquetError> {
     let mut reader = get_typed_column_reader::<T>(get_column_reader(descr, pages));
     let mut values: Vec<T::T> = Vec::with_capacity(rows);
     let mut levels: Vec<i16> = Vec::with_capacity(rows);
@@ -51,10 +48,26 @@ where
         records += read;
     }
     if records < rows {
-        return Err(PixelFault::Parquet(ParquetError::EOF(format!(
-            "column has {records} values for {rows} rows"
-        ))));
+        return Err(ParquetError::EOF(format!(
+            "{what} has {records} values for {rows} rows"
+        )));
     }
+    Ok((values, levels))
+}
+
+/// Any encoding, through the parquet crate's typed column reader.
+pub(crate) fn decode_generic<T>(
+    pages: Box<dyn PageReader>,
+    descr: ColumnDescPtr,
+    out: &mut [u8],
+) -> std::result::Result<(), PixelFault>
+where
+    T: DataType,
+    T::T: Copy + Into<i64>,
+{
+    let rows = out.len();
+    let nullable = descr.max_def_level() > 0;
+    let (values, levels) = read_all_records::<T>(pages, descr, rows, "column")?;
     if nullable {
         if let Some(row) = levels.iter().position(|&l| l == 0) {
             return Err(PixelFault::Null { row });

@@ -14,7 +14,6 @@ use bytes::Bytes;
 use memmap2::Mmap;
 use parquet::basic::Compression;
 use parquet::column::page::PageReader;
-use parquet::column::reader::{get_column_reader, get_typed_column_reader};
 use parquet::data_type::ByteArrayType;
 use parquet::errors::ParquetError;
 use parquet::file::metadata::{ParquetMetaData, ParquetMetaDataReader};
@@ -267,25 +266,9 @@ impl PixelTable {
                 false,
             )
             .map_err(corrupt)?;
-        let mut reader =
-            get_typed_column_reader::<ByteArrayType>(get_column_reader(descr.clone(), pages));
-        let mut values = Vec::with_capacity(rows);
-        let mut levels = Vec::with_capacity(rows);
-        let mut records = 0;
-        while records < rows {
-            let (read, _, _) = reader
-                .read_records(rows - records, Some(&mut levels), None, &mut values)
+        let (values, levels) =
+            read_all_records::<ByteArrayType>(pages, descr.clone(), rows, "the id column")
                 .map_err(corrupt)?;
-            if read == 0 {
-                break;
-            }
-            records += read;
-        }
-        if records < rows {
-            return Err(corrupt(ParquetError::EOF(format!(
-                "the id column has {records} values for {rows} rows"
-            ))));
-        }
         if descr.max_def_level() > 0 {
             if let Some(null_row) = levels.iter().position(|&l| l == 0) {
                 return Err(Error::BadImageId {
