@@ -427,13 +427,18 @@ mod tests {
     #[test]
     fn the_simd_horizontal_pass_equals_the_plain_one() {
         let mut rng = fastrand::Rng::with_seed(11);
-        for (w, h, out_w) in [
+        let mut cases = vec![
             (1000, 3, 64),
             (37, 5, 64),
             (64, 2, 63),
             (9, 2, 3),
             (300, 4, 1),
-        ] {
+            (1000, 2, 7),
+            (47, 3, 13),
+        ];
+        // Widths around the 16-pixel shuffles, outputs around groups of 8.
+        cases.extend((0..40).map(|_| (rng.usize(1..200), 2, rng.usize(1..90))));
+        for (w, h, out_w) in cases {
             for channels in [1, 3] {
                 let src: Vec<u8> = (0..w * h * channels).map(|_| rng.u8(..)).collect();
                 for filter in [PilFilter::Bicubic, PilFilter::Lanczos, PilFilter::Box] {
