@@ -254,43 +254,115 @@ fn area_taps(ssize: usize, dsize: usize, cn: usize, scale: f64) -> Vec<AreaTap> 
 /// `buf[di] += S[si] * alpha` in table order; rows combined as `sum = beta * buf`
 /// then `sum += beta * buf`; rounded half to even.
 fn area(img: &Image, dw: usize, dh: usize, scale_x: f64, scale_y: f64) -> Vec<u8> {
+    area_with(img, dw, dh, scale_x, scale_y, true)
+}
+
+/// [`area`], with or without the eight-row AVX2 sums (the tests compare them).
+fn area_with(img: &Image, dw: usize, dh: usize, scale_x: f64, scale_y: f64, simd: bool) -> Vec<u8> {
     let cn = img.cn;
     let width = dw * cn;
     let xtab = area_taps(img.sw, dw, cn, scale_x);
     let ytab = area_taps(img.sh, dh, 1, scale_y);
     let mut out = vec![0u8; width * dh];
-    let mut buf = vec![0f32; width];
+    let mut rows = AreaRows::new(img, &xtab, width, simd);
     let mut sum = vec![0f32; width];
     let mut prev_dy = ytab[0].di;
-    let mut last_row = None;
     for yt in &ytab {
-        // Consecutive entries of a row shared by two destination rows give the
-        // same `buf`: compute it once.
-        if last_row != Some(yt.si) {
-            let srow = img.row(yt.si);
-            match cn {
-                1 => area_row::<1>(srow, &xtab, &mut buf),
-                2 => area_row::<2>(srow, &xtab, &mut buf),
-                3 => area_row::<3>(srow, &xtab, &mut buf),
-                _ => area_row::<4>(srow, &xtab, &mut buf),
-            }
-            last_row = Some(yt.si);
-        }
+        let buf = rows.row(yt.si);
         let beta = yt.alpha;
         if yt.di != prev_dy {
             store_area_row(&sum, &mut out[prev_dy * width..(prev_dy + 1) * width]);
-            for (s, &b) in sum.iter_mut().zip(&buf) {
+            for (s, &b) in sum.iter_mut().zip(buf) {
                 *s = beta * b;
             }
             prev_dy = yt.di;
         } else {
-            for (s, &b) in sum.iter_mut().zip(&buf) {
+            for (s, &b) in sum.iter_mut().zip(buf) {
                 *s += beta * b;
             }
         }
     }
     store_area_row(&sum, &mut out[prev_dy * width..(prev_dy + 1) * width]);
     out
+}
+
+#[cfg(target_arch = "x86_64")]
+#[path = "opencv_simd.rs"]
+mod simd;
+
+/// The horizontal sums (`buf`) of source rows, asked for in non-decreasing
+/// order, as `area` does (a row shared by two destination rows is asked for
+/// twice and summed once): eight rows at a time with AVX2, else one.
+struct AreaRows<'a> {
+    img: &'a Image<'a>,
+    xtab: &'a [AreaTap],
+    width: usize,
+    /// The rows held: `first..first + count`.
+    first: usize,
+    count: usize,
+    bufs: Vec<f32>,
+    #[cfg(target_arch = "x86_64")]
+    wide: Option<simd::Scratch>,
+}
+
+impl<'a> AreaRows<'a> {
+    fn new(img: &'a Image<'a>, xtab: &'a [AreaTap], width: usize, simd: bool) -> Self {
+        #[cfg(target_arch = "x86_64")]
+        let wide =
+            (simd && std::arch::is_x86_feature_detected!("avx2")).then(simd::Scratch::default);
+        #[cfg(not(target_arch = "x86_64"))]
+        let _ = simd;
+        #[cfg(target_arch = "x86_64")]
+        let held = if wide.is_some() { simd::ROWS } else { 1 };
+        #[cfg(not(target_arch = "x86_64"))]
+        let held = 1;
+        AreaRows {
+            img,
+            xtab,
+            width,
+            first: 0,
+            count: 0,
+            bufs: vec![0.0; width * held],
+            #[cfg(target_arch = "x86_64")]
+            wide,
+        }
+    }
+
+    fn row(&mut self, y: usize) -> &[f32] {
+        if !(self.first..self.first + self.count).contains(&y) {
+            self.sum_from(y);
+        }
+        let r = y - self.first;
+        &self.bufs[r * self.width..(r + 1) * self.width]
+    }
+
+    fn sum_from(&mut self, y: usize) {
+        let (img, xtab, width) = (self.img, self.xtab, self.width);
+        self.first = y;
+        #[cfg(target_arch = "x86_64")]
+        if let Some(scratch) = &mut self.wide {
+            let out = &mut self.bufs[..];
+            // SAFETY: `wide` is set only where the CPU has AVX2.
+            unsafe {
+                match img.cn {
+                    1 => simd::area_rows::<1>(img, y, xtab, width, scratch, out),
+                    2 => simd::area_rows::<2>(img, y, xtab, width, scratch, out),
+                    3 => simd::area_rows::<3>(img, y, xtab, width, scratch, out),
+                    _ => simd::area_rows::<4>(img, y, xtab, width, scratch, out),
+                }
+            }
+            self.count = simd::ROWS;
+            return;
+        }
+        let (srow, buf) = (img.row(y), &mut self.bufs[..width]);
+        match img.cn {
+            1 => area_row::<1>(srow, xtab, buf),
+            2 => area_row::<2>(srow, xtab, buf),
+            3 => area_row::<3>(srow, xtab, buf),
+            _ => area_row::<4>(srow, xtab, buf),
+        }
+        self.count = 1;
+    }
 }
 
 /// The horizontal sums of `ResizeArea_Invoker`, in table order.
@@ -672,6 +744,29 @@ mod tests {
         }
         assert!(cases >= 70 && seen == [true; 4], "{cases} cases");
         assert!(failures.is_empty(), "differing samples: {failures:?}");
+    }
+
+    #[test]
+    fn eight_row_area_sums_equal_the_row_by_row_ones() {
+        let mut rng = Rng(7);
+        for _ in 0..300 {
+            let cn = 1 + rng.below(4);
+            let (sw, sh) = (1 + rng.below(90), 1 + rng.below(60));
+            let (dw, dh) = (1 + rng.below(sw), 1 + rng.below(sh));
+            let src = rng.bytes(sw * sh * cn);
+            let img = Image {
+                src: &src,
+                sw,
+                sh,
+                cn,
+            };
+            let (sx, sy) = (sw as f64 / dw as f64, sh as f64 / dh as f64);
+            assert_eq!(
+                area_with(&img, dw, dh, sx, sy, true),
+                area_with(&img, dw, dh, sx, sy, false),
+                "{cn}ch {sw}x{sh}->{dw}x{dh}"
+            );
+        }
     }
 
     #[test]
