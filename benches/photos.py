@@ -2,8 +2,9 @@
 (N, 64, 64, 3) arrays, by the article's code (PIL open/convert/resize in a
 ProcessPoolExecutor, batches of 1,000), by the same in one process, by OpenCV's
 way (cv2.imread + INTER_AREA in the same pool), by pixelprep (Pillow's recipe,
-with --draft, on one thread, and OpenCV's recipe), and the floor: the same files
-only decoded by libjpeg-turbo (PIL `load()`) in a process pool. Every peer and
+with --draft, on one thread, and OpenCV's recipe), and the floors: the same files
+only decoded by libjpeg-turbo (PIL `load()`) in a process pool, and only
+decoded at --draft's DCT scale (PIL `draft()` then `load()`). Every peer and
 pixelprep run alternate round after round; medians are reported, pixelprep's
 arrays are checked equal to the article's and to OpenCV's, and pixelprep's peak
 memory is measured (GNU time's maximum resident set size).
@@ -97,6 +98,16 @@ def decode_only(paths):
     return len(paths)
 
 
+def draft_decode_only(paths):
+    """What --draft's decode costs in Pillow: the same DCT-scaled decode
+    (draft to twice 64x64), nothing after it."""
+    for p in paths:
+        with Image.open(p) as im:
+            im.draft("RGB", (128, 128))
+            im.load()
+    return len(paths)
+
+
 def batches(paths):
     return [paths[i:i + BATCH] for i in range(0, len(paths), BATCH)]
 
@@ -116,6 +127,11 @@ def floor(paths):
         return sum(executor.map(decode_only, batches(paths)))
 
 
+def draft_floor(paths):
+    with ProcessPoolExecutor() as executor:
+        return sum(executor.map(draft_decode_only, batches(paths)))
+
+
 def run(folder, binary, rounds):
     paths = files_of(folder)
     tmp = tempfile.mkdtemp(prefix="pixelprep-photos-")
@@ -133,6 +149,7 @@ def run(folder, binary, rounds):
     opencv = ("--recipe", "opencv", "--filter", "area")
     peers = {
         "floor: PIL decode only, process pool": lambda: floor(paths),
+        "draft floor: PIL draft decode only, pool": lambda: draft_floor(paths),
         "article: PIL + ProcessPoolExecutor": lambda: article_pool(paths),
         "article in one process": lambda: article_serial(paths),
         "OpenCV: imread + INTER_AREA, same pool": lambda: opencv_pool(paths),
@@ -172,6 +189,10 @@ def run(folder, binary, rounds):
     parallel = statistics.median(times["pixelprep --size 64 -> .npy"])
     print(f"pixelprep --recipe opencv: {cv / ours_cv:.2f}x OpenCV's pool; "
           f"pixelprep parallel over -j1: {serial / parallel:.2f}x")
+    draft = statistics.median(times["pixelprep --size 64 --draft -> .npy"])
+    draft_base = statistics.median(times["draft floor: PIL draft decode only, pool"])
+    print(f"pixelprep --draft: {draft / draft_base:.2f}x the draft floor's time; the draft floor "
+          f"itself is {article / draft_base:.2f}x the article")
     for extra in [(), opencv]:
         r = subprocess.run(["/usr/bin/time", "-f", "%M", *command(*extra)],
                            capture_output=True, text=True, check=True)
