@@ -356,10 +356,14 @@ impl ImageTable {
                 Some((_, values)) => values.clone(),
                 None => {
                     let values = Arc::new(self.read_images(group).map_err(|e| {
+                        let part = match self.source {
+                            Source::Parquet { .. } => "row group",
+                            Source::Arrow(_) => "record batch",
+                        };
                         DecodeError::new(
                             Problem::Damaged,
                             format!(
-                                "row group {group} of column {:?} cannot be read ({e}); the file \
+                                "{part} {group} of column {:?} cannot be read ({e}); the file \
                                  is damaged or truncated, download it again",
                                 self.column.name
                             ),
@@ -764,6 +768,51 @@ mod tests {
                     .count();
             }
             assert!(read > 0, "{name}: some damaged tables still give images");
+        }
+    }
+
+    #[test]
+    fn a_damaged_record_batch_is_named_as_one() {
+        let fixture = Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("tests/fixtures/images/containers/folder.zstd.arrow");
+        let bytes = std::fs::read(fixture).unwrap();
+        // The zstd frame with the most bytes after it: a batch's image bytes.
+        const MAGIC: [u8; 4] = [0x28, 0xb5, 0x2f, 0xfd];
+        let frames: Vec<usize> = (0..bytes.len() - 4)
+            .filter(|&i| bytes[i..i + 4] == MAGIC)
+            .collect();
+        let ends = frames.iter().skip(1).copied().chain([bytes.len()]);
+        let (_, biggest) = frames
+            .iter()
+            .zip(ends)
+            .map(|(&start, end)| (end - start, start))
+            .max()
+            .unwrap();
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("damaged.arrow");
+        std::fs::write(&path, &bytes).unwrap();
+        let mut list = FileList::default();
+        list_table(&path, TableColumns::default(), &mut list).unwrap();
+        // Damaged after the listing (the listing decodes whole batches), in
+        // place, as a file rewritten during a run would be.
+        {
+            use std::io::{Seek, SeekFrom, Write};
+            let mut file = std::fs::OpenOptions::new().write(true).open(&path).unwrap();
+            file.seek(SeekFrom::Start(biggest as u64)).unwrap();
+            file.write_all(&[0]).unwrap();
+        }
+        let messages: Vec<String> = list
+            .files
+            .iter()
+            .filter_map(|f| super::super::read_bytes(f).err())
+            .map(|e| e.to_string())
+            .collect();
+        assert!(!messages.is_empty(), "a batch's images cannot be read");
+        for m in &messages {
+            assert!(
+                m.contains("record batch") && m.contains("cannot be read"),
+                "{m}"
+            );
         }
     }
 
