@@ -203,12 +203,15 @@ def transform(
     fit: str = "stretch",
     fill: Union[int, Tuple[int, int, int]] = 0,
     draft: bool = False,
+    image_column: Optional[str] = None,
 ) -> Tuple[List[str], "numpy.ndarray"]:
     """The images of ``source``, nothing written.
 
-    A folder or an image file goes through Pillow's recipe (or OpenCV's, with
-    ``recipe="opencv"``, as ``convert`` says): ``(ids, images)`` with ``images``
-    an ``(N, H, W, 3)`` uint8 array (``(N, H, W)`` for ``color="gray"``), each
+    A folder, an image file, an archive or a table of encoded images
+    (``image_column`` naming its column when it is not found) goes through
+    Pillow's recipe (or OpenCV's, with ``recipe="opencv"``, as ``convert``
+    says): ``(ids, images)`` with ``images`` an ``(N, H, W, 3)`` uint8 array
+    (``(N, H, W)`` for ``color="gray"``), each
     ``Image.open(p).convert(MODE).resize((W, H), FILTER)``; ids are the relative
     paths without extension. Otherwise the
     reference kernel's images of a pixel table:
@@ -235,6 +238,7 @@ def transform(
         fit=fit,
         fill=_fill(fill),
         draft=draft,
+        image_column=image_column,
         pad=pad,
         height=height,
         width=width,
@@ -249,7 +253,8 @@ class ImageSequence:
     ``len(seq)``; ``seq[i]`` is one ``(H, W, 3)`` uint8 array (``(H, W)`` for
     ``color="gray"``), made when asked for; ``seq[a:b]`` an ``(n, H, W, 3)``
     array made in parallel; ``seq.ids``, ``seq.labels`` (the class folder of each
-    image, or None) and ``seq.classes``. Iterating yields the images in order
+    image, a table's ``label`` column, or None), ``seq.metadata`` (a table's other
+    columns) and ``seq.classes``. Iterating yields the images in order
     while the next ``prefetch`` are made ahead on pixelprep's threads, without the
     GIL; ``seq.batches(n)`` yields ``(n, H, W, 3)`` arrays the same way.
 
@@ -296,9 +301,16 @@ class ImageSequence:
         return self._open().ids
 
     @property
-    def labels(self) -> Optional[List[str]]:
-        """Each image's class folder, when every image sits in one; else None."""
+    def labels(self) -> Optional[list]:
+        """Each image's class folder, when every image sits in one; for a table
+        of images, its ``label`` column (as ``datasets`` names it); else None."""
         return self._open().labels
+
+    @property
+    def metadata(self) -> dict:
+        """A table of images' other columns, ``{name: [value per image]}``;
+        empty for folders, files and archives."""
+        return self._open().metadata
 
     @property
     def classes(self) -> Optional[List[str]]:
@@ -350,16 +362,18 @@ def images(
     max_pixels: Optional[int] = None,
     threads: Optional[int] = None,
     prefetch: int = 32,
+    image_column: Optional[str] = None,
 ) -> ImageSequence:
-    """A lazy sequence of the images of image files (a folder, files, or a list
-    of them), each ``Image.open(p).convert(MODE).resize((W, H), FILTER)`` (or
-    OpenCV's recipe, with ``recipe="opencv"``) as ``transform`` makes them; it
-    returns at once, having listed the files only.
-    See ``ImageSequence``."""
+    """A lazy sequence of the images of image files (a folder, files, archives,
+    a list of them, or one table of encoded images), each
+    ``Image.open(p).convert(MODE).resize((W, H), FILTER)`` (or OpenCV's recipe,
+    with ``recipe="opencv"``) as ``transform`` makes them; it returns at once,
+    having listed the files only. See ``ImageSequence``."""
     if isinstance(source, (str, os.PathLike)):
         source = [source]
     _, output_size = _size(size)
     options = dict(output_size=output_size, recipe=recipe, color=color, filter=filter, fit=fit,
-                   fill=_fill(fill), draft=draft, max_pixels=max_pixels, threads=threads)
+                   fill=_fill(fill), draft=draft, max_pixels=max_pixels, threads=threads,
+                   image_column=image_column)
     return ImageSequence([os.fspath(p) for p in source], options, prefetch)
 

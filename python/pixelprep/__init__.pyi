@@ -1,6 +1,6 @@
 import os
 from dataclasses import dataclass
-from typing import Iterator, List, Optional, Sequence, Tuple, Union
+from typing import Any, Dict, Iterator, List, Optional, Sequence, Tuple, Union
 
 import numpy
 
@@ -82,6 +82,7 @@ def transform(
     fit: str = "stretch",
     fill: Union[int, Tuple[int, int, int]] = 0,
     draft: bool = False,
+    image_column: Optional[str] = None,
 ) -> Tuple[List[str], numpy.ndarray]: ...
 
 class ImageSequence:
@@ -94,7 +95,9 @@ class ImageSequence:
     @property
     def ids(self) -> List[str]: ...
     @property
-    def labels(self) -> Optional[List[str]]: ...
+    def labels(self) -> Optional[List[Any]]: ...
+    @property
+    def metadata(self) -> Dict[str, List[Any]]: ...
     @property
     def classes(self) -> Optional[List[str]]: ...
 
@@ -111,4 +114,5 @@ def images(
     max_pixels: Optional[int] = None,
     threads: Optional[int] = None,
     prefetch: int = 32,
+    image_column: Optional[str] = None,
 ) -> ImageSequence: ...

@@ -64,6 +64,25 @@ def test_archives_and_image_tables_convert_as_the_folder(tmp_path):
                           image_column="label_index")
 
 
+def test_tables_of_images_give_their_label_columns_lazily_and_eagerly():
+    containers = IMAGES / "containers"
+    want = np.load(GOLDEN / "pil_RGB_64x64_bicubic.npy")
+    folder = pixelprep.images(FOLDER, size=64)
+    for name in ["folder.parquet", "folder.arrow"]:
+        seq = pixelprep.images(containers / name, size=64, image_column="image")
+        assert seq.ids == IDS and seq.labels == folder.labels, name
+        assert seq.metadata == {
+            "label": folder.labels,
+            "label_index": [folder.classes.index(c) for c in folder.labels],
+        }, name
+        assert np.array_equal(seq[3:9], want[3:9]), name
+        ids, images = pixelprep.transform(containers / name, size=64, image_column="image")
+        assert ids == IDS and np.array_equal(images, want), name
+    assert folder.metadata == {}
+    with pytest.raises(pixelprep.InputError, match="label_index"):
+        pixelprep.images(containers / "folder.parquet", size=8, image_column="label_index")
+
+
 def test_convert_of_a_folder_reports_channels_labels_and_bad_files(tmp_path):
     folder = tmp_path / "in"
     (folder / "a").mkdir(parents=True)

@@ -634,7 +634,7 @@ impl ImageSet {
     /// Lists the image files of `inputs` and checks their ids.
     pub fn open(inputs: &[PathBuf], options: &super::TransformOptions) -> Result<Self> {
         let columns = TableColumns {
-            image: None,
+            image: options.image_column.as_deref(),
             id: options.id_column.as_deref(),
         };
         let list = list_images_with(inputs, None, None, columns)?;

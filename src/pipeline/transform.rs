@@ -48,6 +48,8 @@ pub struct TransformOptions {
     pub fill: [u8; 3],
     /// Image files: JPEGs decoded in Pillow's draft mode.
     pub draft: bool,
+    /// Image tables: the column of encoded images, when it is not found.
+    pub image_column: Option<String>,
 }
 
 impl Default for TransformOptions {
@@ -64,6 +66,7 @@ impl Default for TransformOptions {
             max_pixels: crate::decode::DEFAULT_MAX_PIXELS,
             fit: Fit::Stretch,
             fill: [0; 3],
+            image_column: None,
             draft: false,
         }
     }

@@ -381,7 +381,7 @@ fn read_stream(source: &Bound<'_, PyAny>) -> PyResult<(arrow_schema::SchemaRef, 
 #[pyfunction]
 #[pyo3(signature = (source, *, size=128, pad=16, height=137, width=236, threads=None, id_column=None,
     output_size=None, recipe=None, color="rgb", filter=None, max_pixels=None, fit="stretch",
-    fill=None, draft=false))]
+    fill=None, draft=false, image_column=None))]
 #[allow(clippy::too_many_arguments)]
 fn transform<'py>(
     py: Python<'py>,
@@ -400,6 +400,7 @@ fn transform<'py>(
     fit: &str,
     fill: Option<Vec<u8>>,
     draft: bool,
+    image_column: Option<String>,
 ) -> PyResult<(Vec<String>, Bound<'py, PyAny>)> {
     let recipe = recipe_kind(recipe)?;
     let (filter, interpolation) = resampling_of(recipe, filter)?;
@@ -416,6 +417,7 @@ fn transform<'py>(
         fit: pil_fit(fit)?,
         fill: pil_fill(fill)?,
         draft,
+        image_column,
     };
     let images = if source.hasattr("__arrow_c_stream__")? {
         let name = format!("<{}>", source.get_type().name()?);

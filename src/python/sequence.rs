@@ -9,8 +9,10 @@ use std::sync::atomic::AtomicBool;
 use numpy::{PyArray1, PyArrayMethods};
 use pyo3::exceptions::PyIndexError;
 use pyo3::prelude::*;
+use pyo3::types::PyDict;
 
 use super::to_py;
+use crate::meta::{Metadata, Value};
 use crate::pipeline::{worker_pool, ImageSet};
 use crate::TransformOptions;
 
@@ -52,10 +54,11 @@ impl ImageSequence {
 
 #[pymethods]
 impl ImageSequence {
-    /// Lists the image files of `inputs` (folders and files) and checks their ids.
+    /// Lists the image files of `inputs` (folders, files, archives or one image
+    /// table) and checks their ids.
     #[new]
     #[pyo3(signature = (inputs, *, output_size, recipe=None, color="rgb", filter=None, fit="stretch",
-        fill=None, draft=false, max_pixels=None, threads=None))]
+        fill=None, draft=false, max_pixels=None, threads=None, image_column=None))]
     #[allow(clippy::too_many_arguments)]
     fn new(
         py: Python<'_>,
@@ -69,6 +72,7 @@ impl ImageSequence {
         draft: bool,
         max_pixels: Option<u64>,
         threads: Option<usize>,
+        image_column: Option<String>,
     ) -> PyResult<Self> {
         let recipe = super::recipe_kind(recipe)?;
         let (filter, interpolation) = super::resampling_of(recipe, filter)?;
@@ -83,6 +87,7 @@ impl ImageSequence {
             draft,
             max_pixels: max_pixels.unwrap_or(crate::DEFAULT_MAX_PIXELS),
             threads: super::threads_or_all(threads)?,
+            image_column,
             ..TransformOptions::default()
         };
         let set = py
@@ -115,19 +120,35 @@ impl ImageSequence {
         self.set.list.files.iter().map(|f| f.id.clone()).collect()
     }
 
-    /// Each image's class folder (ImageFolder layout), or None for all when the
-    /// images are not all in class folders.
+    /// Each image's class folder (ImageFolder layout); for an image table, its
+    /// `label` column (as `datasets` names it); else None.
     #[getter]
-    fn labels(&self) -> Option<Vec<String>> {
-        self.set.list.classes()?;
-        Some(
-            self.set
-                .list
+    fn labels<'py>(&self, py: Python<'py>) -> PyResult<Option<Vec<Bound<'py, PyAny>>>> {
+        let list = &self.set.list;
+        if list.classes().is_some() {
+            return list
                 .files
                 .iter()
-                .map(|f| f.class().unwrap_or_default().to_string())
-                .collect(),
-        )
+                .map(|f| Ok(f.class().unwrap_or_default().into_pyobject(py)?.into_any()))
+                .collect::<PyResult<_>>()
+                .map(Some);
+        }
+        match list.metadata.columns.iter().position(|c| c == "label") {
+            Some(column) => column_values(py, &list.metadata, column).map(Some),
+            None => Ok(None),
+        }
+    }
+
+    /// An image table's other columns, each a list in image order (empty for
+    /// folders and archives).
+    #[getter]
+    fn metadata<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
+        let metadata = &self.set.list.metadata;
+        let dict = PyDict::new(py);
+        for (column, name) in metadata.columns.iter().enumerate() {
+            dict.set_item(name, column_values(py, metadata, column)?)?;
+        }
+        Ok(dict)
     }
 
     /// The sorted class folders, whose positions are the label indices.
@@ -140,4 +161,26 @@ impl ImageSequence {
     fn get_many<'py>(&self, py: Python<'py>, indices: Vec<usize>) -> PyResult<Bound<'py, PyAny>> {
         self.make(py, indices)
     }
+}
+
+/// Column `column` of `metadata` as Python values (None, bool, int, float, str).
+fn column_values<'py>(
+    py: Python<'py>,
+    metadata: &Metadata,
+    column: usize,
+) -> PyResult<Vec<Bound<'py, PyAny>>> {
+    metadata
+        .rows
+        .iter()
+        .map(|row| {
+            Ok(match &row[column] {
+                Value::Null => py.None().into_bound(py),
+                Value::Bool(v) => v.into_pyobject(py)?.to_owned().into_any(),
+                Value::Int(v) => v.into_pyobject(py)?.into_any(),
+                Value::UInt(v) => v.into_pyobject(py)?.into_any(),
+                Value::Float(v) => v.into_pyobject(py)?.into_any(),
+                Value::Text(v) => v.into_pyobject(py)?.into_any(),
+            })
+        })
+        .collect()
 }
