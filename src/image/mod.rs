@@ -3,6 +3,7 @@
 
 pub mod png;
 pub mod resize;
+pub(crate) mod rgb;
 pub mod steps;
 
 pub use png::encode_png;

@@ -226,6 +226,20 @@ impl PixelSums {
         if channels == 1 {
             return vec![Self::of(image)];
         }
+        #[cfg(target_arch = "x86_64")]
+        if channels == 3 && std::arch::is_x86_feature_detected!("ssse3") {
+            let pixels = (image.len() / 3) as u64;
+            // SAFETY: the CPU has SSSE3.
+            let sums = unsafe { rgb_sums_ssse3(image) };
+            return sums
+                .into_iter()
+                .map(|(sum, squares)| PixelSums {
+                    pixels,
+                    sum,
+                    squares: u128::from(squares),
+                })
+                .collect();
+        }
         // u64 squares within one image (255^2 times its pixels fits), u128
         // only across images: the wide adds per sample cost 1% of a run.
         let (mut sum, mut squares) = ([0u64; 4], [0u64; 4]);
@@ -309,6 +323,57 @@ fn sum_and_squares_sse2(pixels: &[u8]) -> (u64, u64) {
     }
     let (rest_sum, rest_squares) = sum_and_squares_scalar(rest);
     (out[0] + out[1] + rest_sum, out[2] + out[3] + rest_squares)
+}
+
+/// [`sum_and_squares`] of each channel of interleaved RGB: 16 pixels split
+/// by shuffles, then each channel summed as `sum_and_squares_sse2` sums. At
+/// 224x224 the plain per-sample loop was 6% of a run.
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "ssse3")]
+fn rgb_sums_ssse3(pixels: &[u8]) -> [(u64, u64); 3] {
+    use std::arch::x86_64::*;
+    // Each block adds at most 4 x 65,025 to an i32 lane of `squares32`.
+    const STEPS: usize = 8192;
+    let masks = crate::image::rgb::loaded_masks();
+    let zero = _mm_setzero_si128();
+    let mut sum = [_mm_setzero_si128(); 3];
+    let mut squares = [_mm_setzero_si128(); 3];
+    let blocks = pixels.chunks_exact(48);
+    let rest = blocks.remainder();
+    let mut blocks = blocks.peekable();
+    while blocks.peek().is_some() {
+        let mut squares32 = [_mm_setzero_si128(); 3];
+        for block in blocks.by_ref().take(STEPS) {
+            let channels = crate::image::rgb::split16(block, &masks);
+            for ((x, sum), squares32) in channels.into_iter().zip(&mut sum).zip(&mut squares32) {
+                *sum = _mm_add_epi64(*sum, _mm_sad_epu8(x, zero));
+                let low = _mm_unpacklo_epi8(x, zero);
+                let high = _mm_unpackhi_epi8(x, zero);
+                let pairs = _mm_add_epi32(_mm_madd_epi16(low, low), _mm_madd_epi16(high, high));
+                *squares32 = _mm_add_epi32(*squares32, pairs);
+            }
+        }
+        for (squares, squares32) in squares.iter_mut().zip(squares32) {
+            *squares = _mm_add_epi64(*squares, _mm_unpacklo_epi32(squares32, zero));
+            *squares = _mm_add_epi64(*squares, _mm_unpackhi_epi32(squares32, zero));
+        }
+    }
+    let mut out = [(0u64, 0u64); 3];
+    for (c, o) in out.iter_mut().enumerate() {
+        let mut lanes = [0u64; 4];
+        // SAFETY: two 16-byte stores into 32 bytes of `lanes`.
+        unsafe {
+            _mm_storeu_si128(lanes.as_mut_ptr().cast(), sum[c]);
+            _mm_storeu_si128(lanes.as_mut_ptr().add(2).cast(), squares[c]);
+        }
+        let (rest_sum, rest_squares) =
+            sum_and_squares_scalar(&rest.iter().skip(c).step_by(3).copied().collect::<Vec<_>>());
+        *o = (
+            lanes[0] + lanes[1] + rest_sum,
+            lanes[2] + lanes[3] + rest_squares,
+        );
+    }
+    out
 }
 
 #[cfg(not(target_arch = "x86_64"))]
@@ -1051,12 +1116,22 @@ mod tests {
     #[test]
     fn channel_sums_are_the_sums_of_each_channel() {
         let mut rng = fastrand::Rng::with_seed(9);
-        for channels in 1..=4 {
-            let image: Vec<u8> = (0..channels * 333).map(|_| rng.u8(..)).collect();
-            let sums = PixelSums::of_channels(&image, channels);
-            for (c, got) in sums.into_iter().enumerate() {
-                let plane: Vec<u8> = image.iter().skip(c).step_by(channels).copied().collect();
-                assert_eq!(got, PixelSums::of(&plane), "channel {c} of {channels}");
+        for (channels, pixels) in [
+            (1, 333),
+            (2, 333),
+            (3, 333),
+            (3, 17),
+            (3, 150_001),
+            (4, 333),
+        ] {
+            let image: Vec<u8> = (0..channels * pixels).map(|_| rng.u8(..)).collect();
+            let white = vec![255u8; channels * pixels];
+            for image in [image, white] {
+                let sums = PixelSums::of_channels(&image, channels);
+                for (c, got) in sums.into_iter().enumerate() {
+                    let plane: Vec<u8> = image.iter().skip(c).step_by(channels).copied().collect();
+                    assert_eq!(got, PixelSums::of(&plane), "channel {c} of {channels}");
+                }
             }
         }
     }

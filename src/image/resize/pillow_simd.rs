@@ -155,45 +155,16 @@ fn across_lanes(v: [__m256i; 8]) -> __m256i {
 /// An RGB row into three planes `plane_len` apart, 16 pixels per shuffle.
 #[target_feature(enable = "avx2")]
 fn split_rgb(row: &[u8], planes: &mut [u8], plane_len: usize) {
-    // For plane `ch` and each 16-byte third of 48 bytes: which byte goes where
-    // (-1: none).
-    let masks: [[i8; 16]; 9] = std::array::from_fn(|i| {
-        let (ch, third) = (i / 3, i % 3);
-        std::array::from_fn(|pos| {
-            let at = pos * 3 + ch;
-            if at / 16 == third {
-                (at % 16) as i8
-            } else {
-                -1
-            }
-        })
-    });
-    // SAFETY: plain loads of the arrays above.
-    let masks = masks.map(|m| unsafe { _mm_loadu_si128(m.as_ptr().cast()) });
+    let masks = crate::image::rgb::loaded_masks();
     let (r, rest) = planes.split_at_mut(plane_len);
     let (g, b) = rest.split_at_mut(plane_len);
     let mut pixels = row.chunks_exact(48);
     for (i, chunk) in (&mut pixels).enumerate() {
-        // SAFETY: 48 readable bytes in `chunk`; 16 writable ones in each plane
-        // at 16 * i (the plane holds at least the row's width).
-        unsafe {
-            let parts = [
-                _mm_loadu_si128(chunk.as_ptr().cast()),
-                _mm_loadu_si128(chunk.as_ptr().add(16).cast()),
-                _mm_loadu_si128(chunk.as_ptr().add(32).cast()),
-            ];
-            for (ch, plane) in [&mut *r, &mut *g, &mut *b].into_iter().enumerate() {
-                let m = &masks[ch * 3..ch * 3 + 3];
-                let v = _mm_or_si128(
-                    _mm_or_si128(
-                        _mm_shuffle_epi8(parts[0], m[0]),
-                        _mm_shuffle_epi8(parts[1], m[1]),
-                    ),
-                    _mm_shuffle_epi8(parts[2], m[2]),
-                );
-                let dst = &mut plane[16 * i..16 * i + 16];
-                _mm_storeu_si128(dst.as_mut_ptr().cast(), v);
-            }
+        let channels = crate::image::rgb::split16(chunk, &masks);
+        for (plane, v) in [&mut *r, &mut *g, &mut *b].into_iter().zip(channels) {
+            let dst = &mut plane[16 * i..16 * i + 16];
+            // SAFETY: 16 writable bytes; an unaligned store.
+            unsafe { _mm_storeu_si128(dst.as_mut_ptr().cast(), v) };
         }
     }
     let done = row.len() / 48 * 16;
