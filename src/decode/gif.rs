@@ -29,15 +29,53 @@ pub(super) fn header(bytes: &[u8]) -> Result<Header, DecodeError> {
     })
 }
 
-pub(super) fn decode(bytes: &[u8], max_pixels: u64) -> Result<Decoded, DecodeError> {
+/// The logical screen's size, the global palette, the background index and
+/// the first frame; the pixel limit is checked on the screen.
+struct FirstFrame {
+    width: usize,
+    height: usize,
+    global: Option<Vec<u8>>,
+    background: Option<usize>,
+    frame: gif::Frame<'static>,
+}
+
+fn first_frame(bytes: &[u8], max_pixels: u64) -> Result<FirstFrame, DecodeError> {
     let mut decoder = options().read_info(Cursor::new(bytes)).map_err(error)?;
     let (width, height) = (decoder.width() as usize, decoder.height() as usize);
     check_size(Format::Gif, width, height, max_pixels)?;
-    let global: Option<Vec<u8>> = decoder.global_palette().map(<[u8]>::to_vec);
+    let global = decoder.global_palette().map(<[u8]>::to_vec);
+    let background = decoder.bg_color();
     let frame = decoder
         .read_next_frame()
         .map_err(error)?
-        .ok_or_else(|| DecodeError::new(Problem::Damaged, "GIF file holds no frame"))?;
+        .ok_or_else(|| DecodeError::new(Problem::Damaged, "GIF file holds no frame"))?
+        .clone();
+    Ok(FirstFrame {
+        width,
+        height,
+        global,
+        background,
+        frame,
+    })
+}
+
+/// An RGB screen of one colour.
+fn filled(width: usize, height: usize, colour: [u8; 3]) -> Vec<u8> {
+    let mut pixels = Vec::with_capacity(width * height * 3);
+    for _ in 0..width * height {
+        pixels.extend_from_slice(&colour);
+    }
+    pixels
+}
+
+pub(super) fn decode(bytes: &[u8], max_pixels: u64) -> Result<Decoded, DecodeError> {
+    let FirstFrame {
+        width,
+        height,
+        global,
+        frame,
+        ..
+    } = first_frame(bytes, max_pixels)?;
     let palette = frame
         .palette
         .as_deref()
@@ -50,11 +88,7 @@ pub(super) fn decode(bytes: &[u8], max_pixels: u64) -> Result<Decoded, DecodeErr
             None => [index; 3],
         }
     };
-    let fill = colour(frame.transparent.unwrap_or(0));
-    let mut pixels = Vec::with_capacity(width * height * 3);
-    for _ in 0..width * height {
-        pixels.extend_from_slice(&fill);
-    }
+    let mut pixels = filled(width, height, colour(frame.transparent.unwrap_or(0)));
     let (left, top) = (frame.left as usize, frame.top as usize);
     let frame_width = frame.width as usize;
     for (y, row) in frame.buffer.chunks_exact(frame_width.max(1)).enumerate() {
@@ -85,21 +119,17 @@ pub(super) fn decode(bytes: &[u8], max_pixels: u64) -> Result<Decoded, DecodeErr
 /// beyond the local palette reads the global one, beyond both (with no palette
 /// at all) gray, 1 white.
 pub(super) fn decode_opencv(bytes: &[u8], max_pixels: u64) -> Result<Decoded, DecodeError> {
-    let mut decoder = options().read_info(Cursor::new(bytes)).map_err(error)?;
-    let (width, height) = (decoder.width() as usize, decoder.height() as usize);
-    check_size(Format::Gif, width, height, max_pixels)?;
-    let global: Vec<u8> = decoder
-        .global_palette()
-        .map(<[u8]>::to_vec)
-        .unwrap_or_default();
-    let background = decoder
-        .bg_color()
+    let FirstFrame {
+        width,
+        height,
+        global,
+        background,
+        frame,
+    } = first_frame(bytes, max_pixels)?;
+    let global = global.unwrap_or_default();
+    let background = background
         .and_then(|i| global.get(i * 3..i * 3 + 3))
         .map_or([0; 3], |c| [c[0], c[1], c[2]]);
-    let frame = decoder
-        .read_next_frame()
-        .map_err(error)?
-        .ok_or_else(|| DecodeError::new(Problem::Damaged, "GIF file holds no frame"))?;
     let (left, top) = (frame.left as usize, frame.top as usize);
     let (frame_width, frame_height) = (frame.width as usize, frame.height as usize);
     if left + frame_width > width || top + frame_height > height {
@@ -109,10 +139,7 @@ pub(super) fn decode_opencv(bytes: &[u8], max_pixels: u64) -> Result<Decoded, De
         ));
     }
     let local: &[u8] = frame.palette.as_deref().unwrap_or(&[]);
-    let mut pixels = Vec::with_capacity(width * height * 3);
-    for _ in 0..width * height {
-        pixels.extend_from_slice(&background);
-    }
+    let mut pixels = filled(width, height, background);
     for (y, row) in frame.buffer.chunks_exact(frame_width.max(1)).enumerate() {
         for (x, &index) in row.iter().enumerate() {
             if frame.transparent == Some(index) {
