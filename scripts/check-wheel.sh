@@ -14,12 +14,11 @@ if [ "$#" -gt 1 ] || [[ "${1:-}" == -* ]]; then
     echo "usage: $0 [WHEEL]" >&2
     exit 2
 fi
+. "$ROOT/scripts/venv.sh"
 if [ "$#" -eq 1 ]; then
     WHEEL="$1"
 else
-    version=$(sed -n 's/^version = "\(.*\)"/\1/p' "$ROOT/Cargo.toml" | head -1)
-    wheels=("$ROOT"/dist/pixelprep-"$version"-*.whl)
-    WHEEL="${wheels[0]}"
+    WHEEL="$(dist_wheel)"
 fi
 if [ ! -f "$WHEEL" ]; then
     echo "error: no wheel at $WHEEL; build it with scripts/build-wheel.sh" >&2

@@ -22,17 +22,8 @@ if [ "${#files[@]}" -eq 0 ]; then
     echo "usage: $0 FILE... [-- --height H --width W --size S --pad P]" >&2
     exit 2
 fi
-version=$(sed -n 's/^version = "\(.*\)"/\1/p' "$ROOT/Cargo.toml" | head -1)
-wheels=("$ROOT"/dist/pixelprep-"$version"-*.whl)
-if [ ! -f "${wheels[0]}" ]; then
-    echo "error: no wheel in dist/; build it with scripts/build-wheel.sh" >&2
-    exit 2
-fi
-export PIP_NO_INPUT=1 PIP_DISABLE_PIP_VERSION_CHECK=1
 . "$ROOT/scripts/venv.sh"
-pinned_venv "$VENV" "$HERE/requirements.txt"
-# Offline, as a notebook without internet would: numpy is there already.
-"$VENV/bin/python" -m pip install --quiet --no-index --force-reinstall --no-deps "${wheels[0]}" </dev/null
+venv_with_wheel "$VENV" "$HERE/requirements.txt"
 
 TMP="$(mktemp -d)"
 trap 'rm -rf "$TMP"' EXIT
