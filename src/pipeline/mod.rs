@@ -223,38 +223,13 @@ impl PixelSums {
 
     /// The sums of each channel of `channels` interleaved samples.
     fn of_channels(image: &[u8], channels: usize) -> Vec<Self> {
-        if channels == 1 {
-            return vec![Self::of(image)];
-        }
-        #[cfg(target_arch = "x86_64")]
-        if channels == 3 && std::arch::is_x86_feature_detected!("ssse3") {
-            let pixels = (image.len() / 3) as u64;
-            // SAFETY: the CPU has SSSE3.
-            let sums = unsafe { rgb_sums_ssse3(image) };
-            return sums
-                .into_iter()
-                .map(|(sum, squares)| PixelSums {
-                    pixels,
-                    sum,
-                    squares: u128::from(squares),
-                })
-                .collect();
-        }
-        // u64 squares within one image (255^2 times its pixels fits), u128
-        // only across images: the wide adds per sample cost 1% of a run.
-        let (mut sum, mut squares) = ([0u64; 4], [0u64; 4]);
-        for pixel in image.chunks_exact(channels) {
-            for ((s, q), &v) in sum.iter_mut().zip(&mut squares).zip(pixel) {
-                *s += u64::from(v);
-                *q += u64::from(u32::from(v) * u32::from(v));
-            }
-        }
         let pixels = (image.len() / channels) as u64;
-        (0..channels)
-            .map(|c| PixelSums {
+        channel_sums(image, channels)
+            .into_iter()
+            .map(|(sum, squares)| PixelSums {
                 pixels,
-                sum: sum[c],
-                squares: u128::from(squares[c]),
+                sum,
+                squares: u128::from(squares),
             })
             .collect()
     }
@@ -288,92 +263,132 @@ fn sum_and_squares(pixels: &[u8]) -> (u64, u64) {
     unsafe { sum_and_squares_sse2(pixels) }
 }
 
+/// Sums and sums of squares of 16-byte vectors: SAD for the sum, 16-bit
+/// multiply-adds into 32-bit lanes for the squares, which the caller widens to
+/// 64 bits at least every [`VectorSums::STEPS`] vectors.
+#[cfg(target_arch = "x86_64")]
+struct VectorSums {
+    sum: std::arch::x86_64::__m128i,
+    squares: std::arch::x86_64::__m128i,
+    squares32: std::arch::x86_64::__m128i,
+}
+
+#[cfg(target_arch = "x86_64")]
+impl VectorSums {
+    /// Each vector adds at most 4 x 65,025 to an i32 lane of `squares32`:
+    /// 8,192 vectors stay below 2^31.
+    const STEPS: usize = 8192;
+
+    #[target_feature(enable = "sse2")]
+    fn new() -> Self {
+        use std::arch::x86_64::*;
+        VectorSums {
+            sum: _mm_setzero_si128(),
+            squares: _mm_setzero_si128(),
+            squares32: _mm_setzero_si128(),
+        }
+    }
+
+    #[target_feature(enable = "sse2")]
+    #[inline]
+    fn add(&mut self, x: std::arch::x86_64::__m128i) {
+        use std::arch::x86_64::*;
+        let zero = _mm_setzero_si128();
+        self.sum = _mm_add_epi64(self.sum, _mm_sad_epu8(x, zero));
+        let low = _mm_unpacklo_epi8(x, zero);
+        let high = _mm_unpackhi_epi8(x, zero);
+        let pairs = _mm_add_epi32(_mm_madd_epi16(low, low), _mm_madd_epi16(high, high));
+        self.squares32 = _mm_add_epi32(self.squares32, pairs);
+    }
+
+    #[target_feature(enable = "sse2")]
+    fn widen(&mut self) {
+        use std::arch::x86_64::*;
+        let zero = _mm_setzero_si128();
+        self.squares = _mm_add_epi64(self.squares, _mm_unpacklo_epi32(self.squares32, zero));
+        self.squares = _mm_add_epi64(self.squares, _mm_unpackhi_epi32(self.squares32, zero));
+        self.squares32 = zero;
+    }
+
+    /// The sum and the sum of squares, widened.
+    #[target_feature(enable = "sse2")]
+    fn total(mut self) -> (u64, u64) {
+        use std::arch::x86_64::*;
+        self.widen();
+        let mut out = [0u64; 4];
+        // SAFETY: two 16-byte stores into 32 bytes of `out`.
+        unsafe {
+            _mm_storeu_si128(out.as_mut_ptr().cast(), self.sum);
+            _mm_storeu_si128(out.as_mut_ptr().add(2).cast(), self.squares);
+        }
+        (out[0] + out[1], out[2] + out[3])
+    }
+}
+
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "sse2")]
 fn sum_and_squares_sse2(pixels: &[u8]) -> (u64, u64) {
-    use std::arch::x86_64::*;
-    // Each step adds at most 4 x 65,025 to an i32 lane of `squares32`: 8,192
-    // steps stay below 2^31, then the lanes are widened.
-    const STEPS: usize = 8192;
-    let zero = _mm_setzero_si128();
-    let mut sum = _mm_setzero_si128();
-    let mut squares = _mm_setzero_si128();
-    let lanes = pixels.chunks_exact(16);
-    let rest = lanes.remainder();
-    let mut lanes = lanes.peekable();
-    while lanes.peek().is_some() {
-        let mut squares32 = _mm_setzero_si128();
-        for lane in lanes.by_ref().take(STEPS) {
+    let whole = pixels.len() / 16 * 16;
+    let mut sums = VectorSums::new();
+    for run in pixels[..whole].chunks(16 * VectorSums::STEPS) {
+        for lane in run.chunks_exact(16) {
             // SAFETY: `lane` is 16 readable bytes; the load needs no alignment.
-            let x = unsafe { _mm_loadu_si128(lane.as_ptr().cast()) };
-            sum = _mm_add_epi64(sum, _mm_sad_epu8(x, zero));
-            let low = _mm_unpacklo_epi8(x, zero);
-            let high = _mm_unpackhi_epi8(x, zero);
-            let pairs = _mm_add_epi32(_mm_madd_epi16(low, low), _mm_madd_epi16(high, high));
-            squares32 = _mm_add_epi32(squares32, pairs);
+            sums.add(unsafe { std::arch::x86_64::_mm_loadu_si128(lane.as_ptr().cast()) });
         }
-        squares = _mm_add_epi64(squares, _mm_unpacklo_epi32(squares32, zero));
-        squares = _mm_add_epi64(squares, _mm_unpackhi_epi32(squares32, zero));
+        sums.widen();
     }
-    let mut out = [0u64; 4];
-    // SAFETY: two 16-byte stores into 32 bytes of `out`.
-    unsafe {
-        _mm_storeu_si128(out.as_mut_ptr().cast(), sum);
-        _mm_storeu_si128(out.as_mut_ptr().add(2).cast(), squares);
-    }
-    let (rest_sum, rest_squares) = sum_and_squares_scalar(rest);
-    (out[0] + out[1] + rest_sum, out[2] + out[3] + rest_squares)
+    let (sum, squares) = sums.total();
+    let (rest_sum, rest_squares) = sum_and_squares_scalar(&pixels[whole..]);
+    (sum + rest_sum, squares + rest_squares)
 }
 
-/// [`sum_and_squares`] of each channel of interleaved RGB: 16 pixels split
-/// by shuffles, then each channel summed as `sum_and_squares_sse2` sums. At
-/// 224x224 the plain per-sample loop was 6% of a run.
+/// The sum and the sum of squares of each of `channels` interleaved channels
+/// (at most 4): RGB split by shuffles and summed as [`sum_and_squares`] sums
+/// (at 224x224 the per-sample loop was 6% of a run), other layouts per sample
+/// in u64 (one image's squares fit).
+fn channel_sums(image: &[u8], channels: usize) -> Vec<(u64, u64)> {
+    if channels == 1 {
+        return vec![sum_and_squares(image)];
+    }
+    #[cfg(target_arch = "x86_64")]
+    if channels == 3 && std::arch::is_x86_feature_detected!("ssse3") {
+        // SAFETY: the CPU has SSSE3.
+        return unsafe { rgb_sums_ssse3(image) }.to_vec();
+    }
+    let mut sums = vec![(0u64, 0u64); channels];
+    for pixel in image.chunks_exact(channels) {
+        for ((sum, squares), &v) in sums.iter_mut().zip(pixel) {
+            *sum += u64::from(v);
+            *squares += u64::from(u32::from(v) * u32::from(v));
+        }
+    }
+    sums
+}
+
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "ssse3")]
 fn rgb_sums_ssse3(pixels: &[u8]) -> [(u64, u64); 3] {
-    use std::arch::x86_64::*;
-    // Each block adds at most 4 x 65,025 to an i32 lane of `squares32`.
-    const STEPS: usize = 8192;
+    let whole = pixels.len() / 48 * 48;
     let masks = crate::image::rgb::loaded_masks();
-    let zero = _mm_setzero_si128();
-    let mut sum = [_mm_setzero_si128(); 3];
-    let mut squares = [_mm_setzero_si128(); 3];
-    let blocks = pixels.chunks_exact(48);
-    let rest = blocks.remainder();
-    let mut blocks = blocks.peekable();
-    while blocks.peek().is_some() {
-        let mut squares32 = [_mm_setzero_si128(); 3];
-        for block in blocks.by_ref().take(STEPS) {
+    let mut sums = [VectorSums::new(), VectorSums::new(), VectorSums::new()];
+    for run in pixels[..whole].chunks(48 * VectorSums::STEPS) {
+        for block in run.chunks_exact(48) {
             let channels = crate::image::rgb::split16(block, &masks);
-            for ((x, sum), squares32) in channels.into_iter().zip(&mut sum).zip(&mut squares32) {
-                *sum = _mm_add_epi64(*sum, _mm_sad_epu8(x, zero));
-                let low = _mm_unpacklo_epi8(x, zero);
-                let high = _mm_unpackhi_epi8(x, zero);
-                let pairs = _mm_add_epi32(_mm_madd_epi16(low, low), _mm_madd_epi16(high, high));
-                *squares32 = _mm_add_epi32(*squares32, pairs);
+            for (sums, x) in sums.iter_mut().zip(channels) {
+                sums.add(x);
             }
         }
-        for (squares, squares32) in squares.iter_mut().zip(squares32) {
-            *squares = _mm_add_epi64(*squares, _mm_unpacklo_epi32(squares32, zero));
-            *squares = _mm_add_epi64(*squares, _mm_unpackhi_epi32(squares32, zero));
+        for sums in &mut sums {
+            sums.widen();
         }
     }
-    let mut out = [(0u64, 0u64); 3];
-    for (c, o) in out.iter_mut().enumerate() {
-        let mut lanes = [0u64; 4];
-        // SAFETY: two 16-byte stores into 32 bytes of `lanes`.
-        unsafe {
-            _mm_storeu_si128(lanes.as_mut_ptr().cast(), sum[c]);
-            _mm_storeu_si128(lanes.as_mut_ptr().add(2).cast(), squares[c]);
-        }
-        let (rest_sum, rest_squares) =
-            sum_and_squares_scalar(&rest.iter().skip(c).step_by(3).copied().collect::<Vec<_>>());
-        *o = (
-            lanes[0] + lanes[1] + rest_sum,
-            lanes[2] + lanes[3] + rest_squares,
-        );
-    }
-    out
+    let totals = sums.map(|sums| sums.total());
+    let rest = &pixels[whole..];
+    std::array::from_fn(|c| {
+        let plane: Vec<u8> = rest.iter().skip(c).step_by(3).copied().collect();
+        let (rest_sum, rest_squares) = sum_and_squares_scalar(&plane);
+        (totals[c].0 + rest_sum, totals[c].1 + rest_squares)
+    })
 }
 
 #[cfg(not(target_arch = "x86_64"))]
