@@ -40,16 +40,18 @@ struct FirstFrame {
 }
 
 fn first_frame(bytes: &[u8], max_pixels: u64) -> Result<FirstFrame, DecodeError> {
-    let mut decoder = options().read_info(Cursor::new(bytes)).map_err(error)?;
+    let decoder = options().read_info(Cursor::new(bytes)).map_err(error)?;
     let (width, height) = (decoder.width() as usize, decoder.height() as usize);
     check_size(Format::Gif, width, height, max_pixels)?;
     let global = decoder.global_palette().map(<[u8]>::to_vec);
     let background = decoder.bg_color();
+    // The iterator hands the frame over (reading it by reference would mean
+    // copying its pixels out).
     let frame = decoder
-        .read_next_frame()
-        .map_err(error)?
+        .into_iter()
+        .next()
         .ok_or_else(|| DecodeError::new(Problem::Damaged, "GIF file holds no frame"))?
-        .clone();
+        .map_err(error)?;
     Ok(FirstFrame {
         width,
         height,
