@@ -18,6 +18,7 @@ does all of it).
 """
 
 import argparse
+import functools
 import os
 import statistics
 import subprocess
@@ -91,19 +92,13 @@ def opencv_pool(paths):
         return np.array([x for part in parts for x in part])
 
 
-def decode_only(paths):
+def decode_only(paths, draft=None):
+    """Only libjpeg-turbo's decode (PIL `load()`); with `draft`, the DCT-scaled
+    decode Pillow's `draft("RGB", draft)` picks, what --draft reproduces."""
     for p in paths:
         with Image.open(p) as im:
-            im.load()
-    return len(paths)
-
-
-def draft_decode_only(paths):
-    """What --draft's decode costs in Pillow: the same DCT-scaled decode
-    (draft to twice 64x64), nothing after it."""
-    for p in paths:
-        with Image.open(p) as im:
-            im.draft("RGB", (128, 128))
+            if draft:
+                im.draft("RGB", draft)
             im.load()
     return len(paths)
 
@@ -122,14 +117,10 @@ def article_serial(paths):
     return np.array(partition(paths))
 
 
-def floor(paths):
-    with ProcessPoolExecutor() as executor:
-        return sum(executor.map(decode_only, batches(paths)))
-
-
-def draft_floor(paths):
-    with ProcessPoolExecutor() as executor:
-        return sum(executor.map(draft_decode_only, batches(paths)))
+def pooled(work, paths, workers=None):
+    """`work` over the article's batches in a process pool; the files done."""
+    with ProcessPoolExecutor(workers) as executor:
+        return sum(executor.map(work, batches(paths)))
 
 
 def run(folder, binary, rounds):
@@ -148,8 +139,10 @@ def run(folder, binary, rounds):
 
     opencv = ("--recipe", "opencv", "--filter", "area")
     peers = {
-        "floor: PIL decode only, process pool": lambda: floor(paths),
-        "draft floor: PIL draft decode only, pool": lambda: draft_floor(paths),
+        "floor: PIL decode only, process pool": lambda: pooled(decode_only, paths),
+        # Drafted to twice 64x64, as --draft asks.
+        "draft floor: PIL draft decode only, pool":
+            lambda: pooled(functools.partial(decode_only, draft=(128, 128)), paths),
         "article: PIL + ProcessPoolExecutor": lambda: article_pool(paths),
         "article in one process": lambda: article_serial(paths),
         "OpenCV: imread + INTER_AREA, same pool": lambda: opencv_pool(paths),
@@ -210,15 +203,12 @@ def scaling(folder, binary, rounds):
     paths = files_of(folder)
     out = os.path.join(tempfile.mkdtemp(prefix="pixelprep-photos-"), "x.npy")
 
-    def pool(n):
-        with ProcessPoolExecutor(n) as executor:
-            return sum(executor.map(decode_only, batches(paths)))
-
     def pixelprep(j):
         subprocess.run([binary, "convert", folder, "-o", out, "--size", "64", "--force", "-q",
                         f"-j{j}"], check=True, stdout=subprocess.DEVNULL)
 
-    runs = {"PIL decode, 1 process": lambda: pool(1), "PIL decode, pool of 2": lambda: pool(2),
+    runs = {"PIL decode, 1 process": lambda: pooled(decode_only, paths, 1),
+            "PIL decode, pool of 2": lambda: pooled(decode_only, paths, 2),
             "pixelprep -j1": lambda: pixelprep(1), "pixelprep -j2": lambda: pixelprep(2)}
     times = {name: [] for name in runs}
     for r in range(rounds):
